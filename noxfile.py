@@ -1,0 +1,40 @@
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s wheel``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite, as .ci/run runs it."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check on the sources and tests."""
+    session.install("ruff")
+    session.run("ruff", "check", "src", "tests")
+    session.run("ruff", "format", "--check", "src", "tests")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[dev]")
+    session.run("mypy", "--strict", "src")
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """Build the sdist and wheel, install the wheel alone and import it."""
+    session.install("build")
+    session.run("python", "-m", "build", "--outdir", "dist")
+    wheels = sorted(__import__("glob").glob("dist/mediamtx_camera_sdk-*.whl"))
+    session.install(wheels[-1])
+    session.run("python", "-c", "import mediamtx_camera_sdk as m; print(m.__version__)")
