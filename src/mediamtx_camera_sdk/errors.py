@@ -146,7 +146,7 @@ def _rebuild(
     return exc
 
 
-class ConnectionError(CameraServiceError, builtins.ConnectionError):  # noqa: A001
+class ConnectionError(CameraServiceError, builtins.ConnectionError):
     """The connection to the service could not be made or was lost.
 
     Also an instance of the builtin :class:`ConnectionError` (and so of
