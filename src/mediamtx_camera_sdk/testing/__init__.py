@@ -1,0 +1,1 @@
+"""Test helpers: the camera-service emulator and the pytest plugin."""
