@@ -1,0 +1,234 @@
+"""I/O-free event plumbing shared by both clients: filters, handlers, buffers, caches.
+
+Nothing here waits or locks: the async client wraps an :class:`EventBuffer` with an
+anyio event, the sync client with a ``threading.Condition``. Handler *invocation*
+(tasks or threads) is the clients' job; deciding *which* handlers get *what* is here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+from .errors import InvalidParamsError
+
+__all__ = [
+    "CameraCache",
+    "EventBuffer",
+    "EventFilter",
+    "HandlerRegistry",
+    "RecordingTracker",
+]
+
+logger = logging.getLogger("mediamtx_camera_sdk")
+
+#: Events a consumer must always learn about, whatever its filter: without
+#: them it cannot know that its picture of the cameras may be stale.
+ALWAYS_DELIVERED: Final = frozenset({"sdk.events_missed", "sdk.events_dropped"})
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name or name.strip() != name:
+        raise InvalidParamsError(
+            f"event names are non-empty strings, got {name!r}",
+            code=-32602,
+            data={"param": "name", "rule": "non-empty string"},
+        )
+    return name
+
+
+class EventFilter:
+    """Which events a consumer wants.
+
+    ``names``: exact notification names (``camera_status_update``,
+    ``recording.start``, ``sdk.reconnected``) or a prefix pattern ending in ``*``
+    (``camera.*``, ``*`` for everything). No names means everything. ``device``:
+    only events whose params name that device (``device`` field). SDK warnings
+    about missed or dropped events are always delivered.
+    """
+
+    __slots__ = ("_all", "_device", "_exact", "_prefixes")
+
+    def __init__(self, names: Iterable[str] = (), device: str | None = None) -> None:
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        for raw in names:
+            name = _check_name(raw)
+            if name.endswith("*"):
+                prefixes.append(name[:-1])
+            else:
+                exact.add(name)
+        self._exact = frozenset(exact)
+        self._prefixes = tuple(prefixes)
+        self._all = (not exact and not prefixes) or "" in self._prefixes
+        self._device = device
+
+    def matches(self, method: str, params: Mapping[str, Any]) -> bool:
+        """True when an event with this name and params passes the filter."""
+        if method in ALWAYS_DELIVERED:
+            return True
+        if not (
+            self._all or method in self._exact or any(method.startswith(p) for p in self._prefixes)
+        ):
+            return False
+        return self._device is None or params.get("device") == self._device
+
+
+class EventBuffer:
+    """A bounded FIFO for one event iterator.
+
+    Policy when the consumer falls behind: the *oldest* event is dropped (the
+    newest state is the most useful), the drop is counted in :attr:`dropped`,
+    and a single ``sdk.events_dropped`` marker (made by ``marker(count)``) is
+    queued so the consumer is told, in order, how many events it lost.
+    """
+
+    __slots__ = ("_items", "_make_marker", "_pending_drops", "dropped", "maxlen")
+
+    def __init__(self, maxlen: int, marker: Callable[[int], Any]) -> None:
+        self.maxlen = max(1, maxlen)
+        self._items: deque[Any] = deque()
+        self._make_marker = marker
+        self._pending_drops = 0
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        return len(self._items) + (1 if self._pending_drops else 0)
+
+    def push(self, event: Any) -> None:
+        """Queue ``event``, dropping the oldest one if the buffer is full."""
+        if len(self._items) >= self.maxlen:
+            self._items.popleft()
+            self.dropped += 1
+            if not self._pending_drops:
+                logger.warning(
+                    "event consumer fell behind (buffer of %d); dropping oldest events",
+                    self.maxlen,
+                )
+            self._pending_drops += 1
+        self._items.append(event)
+
+    def pop(self) -> Any | None:
+        """The next event (a drop marker first if events were dropped), or None if empty."""
+        if self._pending_drops:
+            count, self._pending_drops = self._pending_drops, 0
+            return self._make_marker(count)
+        if self._items:
+            return self._items.popleft()
+        return None
+
+
+class HandlerRegistry:
+    """Handlers registered with ``on(name, handler)``; ``"*"`` and ``"prefix.*"`` allowed."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[EventFilter, str, Callable[..., Any]]] = []
+
+    def add(self, name: str, handler: Callable[..., Any]) -> None:
+        """Register ``handler`` for events named ``name``."""
+        if not callable(handler):
+            raise InvalidParamsError(
+                f"handler must be callable, got {type(handler).__name__}",
+                code=-32602,
+                data={"param": "handler", "rule": "callable"},
+            )
+        self._entries.append((EventFilter([name]), name, handler))
+
+    def remove(self, name: str, handler: Callable[..., Any] | None = None) -> int:
+        """Unregister ``handler`` (or every handler) for ``name``; returns how many were removed."""
+        before = len(self._entries)
+        self._entries = [
+            e for e in self._entries if not (e[1] == name and (handler is None or e[2] == handler))
+        ]
+        return before - len(self._entries)
+
+    def handlers_for(self, method: str, params: Mapping[str, Any]) -> list[Callable[..., Any]]:
+        """Handlers to call for this event, in registration order.
+
+        Handlers registered for a pattern do not get the always-delivered SDK
+        warnings unless they asked for them by name (or ``"*"``).
+        """
+        found = []
+        for flt, name, handler in self._entries:
+            if method in ALWAYS_DELIVERED and name not in (method, "*", "sdk.*"):
+                continue
+            if flt.matches(method, params):
+                found.append(handler)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class CameraCache:
+    """The client's last known status of every camera, to resync after a reconnect.
+
+    Fed by every camera list and camera status the client sees (results and
+    notifications). After a reconnect, :meth:`changes` compares the fresh list
+    with what was known and says which cameras changed while disconnected.
+    """
+
+    __slots__ = ("_status",)
+
+    def __init__(self) -> None:
+        self._status: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._status)
+
+    def status(self, device: str) -> str | None:
+        """The last known status of ``device``."""
+        return self._status.get(device)
+
+    def update(self, device: str, status: str) -> None:
+        """Record the status of one camera."""
+        self._status[device] = status
+
+    def replace(self, cameras: Iterable[tuple[str, str]]) -> None:
+        """Record a complete list of (device, status)."""
+        self._status = dict(cameras)
+
+    def changes(self, cameras: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
+        """Compare a fresh complete list with the cache, then adopt it.
+
+        Returns ``(changed, vanished)``: devices that are new or whose status
+        differs, and devices that were known but are no longer listed.
+        """
+        fresh = dict(cameras)
+        changed = [d for d, s in fresh.items() if self._status.get(d) != s]
+        vanished = [d for d in self._status if d not in fresh]
+        self._status = fresh
+        return changed, vanished
+
+
+class RecordingTracker:
+    """What the client knows of recordings in progress, per camera.
+
+    No service has a "recording status" call: the SDK answers
+    ``get_recording_status(device)`` from the results of ``start_recording`` /
+    ``stop_recording`` made through this client and from recording
+    notifications. Freshness: as fresh as the last such result or notification
+    this client saw (notifications keep it current while connected; after a
+    reconnect the SDK cannot know what happened meanwhile).
+    """
+
+    __slots__ = ("_by_device",)
+
+    def __init__(self) -> None:
+        self._by_device: dict[str, Any] = {}
+
+    def record(self, device: str, info: Any) -> None:
+        """Remember the latest recording info (a ``RecordingInfo``) for ``device``."""
+        self._by_device[device] = info
+
+    def get(self, device: str) -> Any | None:
+        """The latest recording info known for ``device``, or None."""
+        return self._by_device.get(device)
+
+    def devices(self) -> list[str]:
+        """Devices with a known recording state."""
+        return list(self._by_device)

@@ -1,0 +1,244 @@
+"""Connection flows shared by both clients, written once as I/O-free generators.
+
+How it works: a flow is a generator that *yields operations* (open the socket,
+make a call, sleep, fetch a token, emit an event) and receives each one's
+result (or has the operation's exception thrown into it). The async client
+drives a flow with ``await``; the sync client drives the same flow by
+blocking. So reconnection, re-authentication, re-subscription, the resync
+after a reconnect and the backoff schedule are decided here, once, and each
+client only performs the operations. The drivers are ~15 lines each
+(``_async/client.py`` and ``_sync/client.py``); the tests drive flows with a
+scripted fake driver, no sockets.
+
+Operations (the driver's side of the contract):
+
+- :class:`Open`: connect the transport and start reading; ``connection_made()``
+  is called on the protocol. Raises the SDK's ConnectionError on failure.
+- :class:`Close`: abort the transport (after a failed authentication).
+- :class:`Call`: send a call through the protocol and return its raw result.
+- :class:`Authenticate`: send ``authenticate`` through the protocol's
+  ``start_authenticate``; returns the raw result or raises AuthenticationError.
+- :class:`FetchToken`: call the token provider (sync or async) and return the token.
+- :class:`Sleep`: wait that many seconds.
+- :class:`Emit`: deliver a notification object to the handlers and iterators.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, Final
+
+import attrs
+
+from .config import Settings
+from .errors import AuthenticationError, CameraServiceError, ConnectionError, ProtocolError
+
+__all__ = [
+    "Authenticate",
+    "Backoff",
+    "Call",
+    "Close",
+    "Emit",
+    "FetchToken",
+    "Flow",
+    "Open",
+    "Sleep",
+]
+
+logger = logging.getLogger("mediamtx_camera_sdk")
+
+
+@attrs.frozen
+class Open:
+    """Connect the transport (TCP, TLS, WebSocket handshake) and start the reader."""
+
+    attempt: int = 1
+
+
+@attrs.frozen
+class Close:
+    """Abort the current transport without reconnecting (the flow decides what follows)."""
+
+    reason: str = ""
+
+
+@attrs.frozen
+class Call:
+    """Make one JSON-RPC call and return its raw (undecoded) result."""
+
+    method: str
+    params: Mapping[str, Any] | None = None
+    timeout: float | None = None
+
+
+@attrs.frozen
+class Authenticate:
+    """Send ``authenticate`` with this credential (never shown in reprs)."""
+
+    token: str = attrs.field(repr=False)
+    auth_type: str = "jwt"
+    timeout: float | None = None
+
+
+@attrs.frozen
+class FetchToken:
+    """Ask the application's token provider for a fresh token."""
+
+
+@attrs.frozen
+class Sleep:
+    """Wait before the next attempt."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Emit:
+    """Deliver an event (a notification object) to handlers and iterators."""
+
+    event: Any
+
+
+Op = Open | Close | Call | Authenticate | FetchToken | Sleep | Emit
+#: A flow: yields operations, receives their results, returns its own result.
+Flow = Generator[Op, Any, Any]
+
+#: Names of the events the SDK itself emits (besides the server's notifications).
+EVENT_CONNECTION_LOST: Final = "sdk.connection_lost"
+EVENT_RECONNECTED: Final = "sdk.reconnected"
+EVENT_MISSED: Final = "sdk.events_missed"
+EVENT_DROPPED: Final = "sdk.events_dropped"
+SDK_EVENTS: Final = frozenset(
+    {EVENT_CONNECTION_LOST, EVENT_RECONNECTED, EVENT_MISSED, EVENT_DROPPED}
+)
+
+
+class Backoff:
+    """Exponential backoff with full jitter: attempt *n* waits ``U(0, min(cap, base * 2**(n-1)))``.
+
+    Full jitter spreads many clients that lost the same server across the whole
+    window, so they do not come back in lockstep.
+    """
+
+    def __init__(
+        self, base: float, cap: float, *, rng: Callable[[float, float], float] | None = None
+    ) -> None:
+        self.base = base
+        self.cap = cap
+        self._uniform = rng or random.uniform
+
+    def ceiling(self, attempt: int) -> float:
+        """The largest delay attempt ``attempt`` (1-based) may wait."""
+        exponent = min(max(attempt - 1, 0), 32)
+        return float(min(self.cap, self.base * (2**exponent)))
+
+    def delay(self, attempt: int) -> float:
+        """A random delay for attempt ``attempt`` (1-based), in ``[0, ceiling]``."""
+        high = self.ceiling(attempt)
+        return self._uniform(0.0, high) if high > 0 else 0.0
+
+
+def retries_left(settings: Settings, failures: int) -> bool:
+    """Whether another attempt is allowed after ``failures`` failed ones.
+
+    ``max_retries`` counts attempts after the first (``None``: forever).
+    """
+    if settings.max_retries is None:
+        return True
+    return failures <= settings.max_retries
+
+
+def authenticate_flow(settings: Settings, *, timeout: float | None = None) -> Flow:
+    """Authenticate the fresh connection, if the client has credentials.
+
+    The token provider, when set, is asked for a fresh token every time (on
+    every connect and reconnect, and when a token expired). Returns the raw
+    authenticate result, or None when the client has no credentials.
+    """
+    token: str | None
+    if settings.token_provider is not None:
+        token = yield FetchToken()
+        if not isinstance(token, str) or not token.strip():
+            raise AuthenticationError("the token provider returned no token", method="authenticate")
+    else:
+        token = settings.credential
+    if token is None:
+        return None
+    return (yield Authenticate(token, settings.auth_type, timeout or settings.timeout))
+
+
+def connect_flow(
+    settings: Settings,
+    backoff: Backoff,
+    *,
+    reconnecting: bool,
+    restore: Callable[[], Flow],
+) -> Flow:
+    """Open and authenticate a connection, retrying with backoff.
+
+    First connect: an authentication failure is final (raised at once: the
+    credentials are wrong, trying again will not help). Reconnect: an
+    authentication failure counts as a failed attempt and is retried with
+    backoff (a token provider may have a fresh token by then), so a revoked
+    token never causes a tight loop. After ``max_retries`` failed attempts the
+    last error is raised. ``restore`` runs once the connection is authenticated
+    (re-subscribe, resync) and its result is returned.
+    """
+    failures = 0
+    while True:
+        try:
+            yield Open(attempt=failures + 1)
+            yield from authenticate_flow(settings)
+        except AuthenticationError as exc:
+            yield Close("authentication failed")
+            if not reconnecting:
+                raise
+            failures += 1
+            if not retries_left(settings, failures):
+                raise
+            logger.warning("re-authentication failed (%s); retrying", exc.message)
+        except ConnectionError as exc:
+            failures += 1
+            if not retries_left(settings, failures):
+                raise
+            logger.info("connection attempt %d failed: %s", failures, exc.message)
+        else:
+            return (yield from restore())
+        yield Sleep(backoff.delay(failures))
+
+
+def call_with_reauth_flow(
+    settings: Settings, method: str, params: Mapping[str, Any] | None, timeout: float | None
+) -> Flow:
+    """Make a call; on an expired token with a token provider, re-authenticate once and retry.
+
+    Only an :class:`AuthenticationError` triggers the retry, and only once, so a
+    revoked credential surfaces to the caller instead of looping.
+    """
+    try:
+        return (yield Call(method, params, timeout))
+    except AuthenticationError:
+        if settings.token_provider is None or method == "authenticate":
+            raise
+        logger.info("token rejected during %s; fetching a fresh token", method)
+        yield from authenticate_flow(settings, timeout=timeout)
+        return (yield Call(method, params, timeout))
+
+
+def resubscribe_flow(subscriptions: list[dict[str, Any]], timeout: float) -> Flow:
+    """Send every remembered subscription again (subscriptions belong to a connection)."""
+    for params in subscriptions:
+        yield Call("subscribe_events", params, timeout)
+
+
+def safe_resync_call(method: str, timeout: float) -> Flow:
+    """Make a read-only call whose failure must not fail the reconnect (returns None then)."""
+    try:
+        return (yield Call(method, None, timeout))
+    except (CameraServiceError, ProtocolError) as exc:
+        if isinstance(exc, ConnectionError):
+            raise
+        logger.info("resync call %s failed after reconnect: %s", method, exc.message)
+        return None
