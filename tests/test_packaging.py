@@ -1,0 +1,77 @@
+"""What users get from the package index must work, not only the editable checkout.
+
+Builds the sdist and the wheel with ``python -m build``, checks what the wheel
+holds, installs it into a brand-new virtual environment and imports it there.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import mediamtx_camera_sdk
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out
+
+
+def test_wheel_contents(dist: Path) -> None:
+    (wheel,) = dist.glob("mediamtx_camera_sdk-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "mediamtx_camera_sdk/py.typed" in names
+    assert "mediamtx_camera_sdk/__init__.py" in names
+    assert "mediamtx_camera_sdk/testing/__init__.py" in names
+    assert not [n for n in names if n.startswith(("tests/", "mediamtx_camera_sdk/tests/"))]
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "mediamtx-camera = mediamtx_camera_sdk.cli:main" in text
+    assert "[pytest11]" in text
+    (sdist,) = dist.glob("mediamtx_camera_sdk-*.tar.gz")
+    assert sdist.stat().st_size > 0
+
+
+def test_wheel_installs_and_imports_in_a_fresh_environment(dist: Path, tmp_path: Path) -> None:
+    (wheel,) = dist.glob("mediamtx_camera_sdk-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", f"{wheel}[emulator]"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    code = (
+        "import mediamtx_camera_sdk as m, mediamtx_camera_sdk.testing as t;"
+        "print(m.__version__, m.__file__)"
+    )
+    result = subprocess.run(
+        [str(python), "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path
+    )
+    version, location = result.stdout.split()
+    assert version == mediamtx_camera_sdk.__version__
+    # Imported from the fresh environment, not from this checkout.
+    assert str(env_dir) in location
+
+
+def test_version_matches_pyproject() -> None:
+    text = (ROOT / "pyproject.toml").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("version = "))
+    assert ast.literal_eval(line.split("=", 1)[1].strip()) == mediamtx_camera_sdk.__version__
