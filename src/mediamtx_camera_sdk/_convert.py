@@ -1,0 +1,665 @@
+"""The one converter between wire JSON and the models of :mod:`.models`.
+
+How it works: a :class:`cattrs.Converter` (``converter``) owns the dispatch from a
+type to its structure/unstructure hook. The hooks for the model classes are
+compiled once per class by :func:`_compile_model` from the attrs fields and their
+:class:`~.models.Wire` metadata into a flat plan that the hot path walks with a
+plain loop (no per-call introspection). Values are *checked*, never coerced: a
+string where an integer belongs is a protocol violation, not ``int("3")``.
+
+Failures inside the hooks raise the private :class:`_Invalid`, which collects the
+path of the offending field as it unwinds (no bookkeeping on the success path);
+:func:`decode` turns it into :class:`~.errors.ProtocolError` whose ``data`` holds
+``field`` (e.g. ``"cameras[3].device"``), ``reason`` and ``model``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+import attrs
+import cattrs
+
+from . import models
+from .errors import ProtocolError
+
+__all__ = [
+    "converter",
+    "decode",
+    "decode_notification",
+    "encode",
+    "format_timestamp",
+    "parse_timestamp",
+]
+
+T = TypeVar("T")
+
+_Check = Callable[[Any], Any]
+_MISSING: Final = object()
+
+
+class _Invalid(Exception):
+    """A wire value does not fit its model; ``path`` grows (innermost first) while unwinding."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.path: list[str | int] = []
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a value's type, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return type(value).__name__
+
+
+# --------------------------------------------------------------------------- timestamps
+
+_ISO_RE: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
+)
+
+
+def parse_timestamp(value: str | float) -> float:
+    """Turn an ISO 8601 timestamp (or epoch seconds) into epoch seconds.
+
+    Accepts what Go and Python servers emit: ``2025-01-15T14:30:00Z``, any number
+    of fractional digits (Go sends nanoseconds), ``+02:00``/``+0200`` offsets, a
+    space instead of ``T``, a date alone. A timestamp without an offset is taken
+    as UTC. Numbers are already epoch seconds.
+
+    Raises:
+        ValueError: the value is not a timestamp.
+    """
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a timestamp")
+    if isinstance(value, (int, float)):
+        return float(value)
+    m = _ISO_RE.fullmatch(value.strip())
+    if m is None:
+        raise ValueError(f"not an ISO 8601 timestamp: {value!r}")
+    year, month, day, hour, minute, second, frac, _z, sign, off_h, off_m = m.groups()
+    offset = _dt.timedelta(0)
+    if sign is not None:
+        offset = _dt.timedelta(hours=int(off_h), minutes=int(off_m))
+        if sign == "-":
+            offset = -offset
+    moment = _dt.datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        tzinfo=_dt.timezone(offset),
+    )
+    seconds = moment.timestamp()
+    if frac:
+        seconds += int(frac) / 10 ** len(frac)
+    return seconds
+
+
+def format_timestamp(seconds: float) -> str:
+    """Epoch seconds as an ISO 8601 UTC string (``...Z``), the current service's style."""
+    moment = _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _check_timestamp(value: Any) -> float:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        try:
+            return parse_timestamp(value)
+        except ValueError:
+            raise _Invalid(f"expected an ISO 8601 timestamp, got {value!r}") from None
+    raise _Invalid(f"expected a timestamp, got {_kind(value)}")
+
+
+# --------------------------------------------------------------------------- checkers
+
+
+def _check_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise _Invalid(f"expected a string, got {_kind(value)}")
+
+
+def _check_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    # JSON has one number type: 3.0 is a fine integer, 3.5 is not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise _Invalid(f"expected an integer, got {_kind(value)} {value!r}")
+
+
+def _check_float(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise _Invalid(f"expected a number, got {_kind(value)}")
+
+
+def _check_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _Invalid(f"expected a boolean, got {_kind(value)}")
+
+
+def _check_any(value: Any) -> Any:
+    return value
+
+
+_SIMPLE: Final[Mapping[Any, _Check]] = {
+    str: _check_str,
+    int: _check_int,
+    float: _check_float,
+    bool: _check_bool,
+    Any: _check_any,
+    object: _check_any,
+}
+
+
+def _list_checker(item: _Check) -> _Check:
+    def check(value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise _Invalid(f"expected an array, got {_kind(value)}")
+        try:
+            return [item(element) for element in value]
+        except _Invalid as exc:
+            # Only the failure path pays for finding which element it was.
+            exc.path.append(_failing_index(item, value))
+            raise
+
+    return check
+
+
+def _failing_index(item: _Check, value: list[Any]) -> int:
+    for index, element in enumerate(value):
+        try:
+            item(element)
+        except _Invalid:  # noqa: PERF203 - the failure path only
+            return index
+    return -1  # pragma: no cover - called only after an element failed
+
+
+def _str_list(value: Any) -> list[str]:
+    # list[str] is common (formats, topics, ...): check without a call per element.
+    if isinstance(value, list):
+        for element in value:
+            if type(element) is not str:
+                break
+        else:
+            return list(value)
+    return _list_checker(_check_str)(value)  # type: ignore[no-any-return]
+
+
+def _dict_checker(item: _Check) -> _Check:
+    def check(value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise _Invalid(f"expected an object, got {_kind(value)}")
+        if item is _check_any:
+            return dict(value)
+        out = {}
+        key = ""
+        try:
+            for key, element in value.items():
+                out[key] = item(element)
+        except _Invalid as exc:
+            exc.path.append(key)
+            raise
+        return out
+
+    return check
+
+
+def _optional_checker(inner: _Check) -> _Check:
+    def check(value: Any) -> Any:
+        return None if value is None else inner(value)
+
+    return check
+
+
+def _union_checker(options: list[tuple[Any, _Check]]) -> _Check:
+    names = " or ".join(_type_name(t) for t, _ in options)
+
+    def check(value: Any) -> Any:
+        for _tp, option in options:
+            try:
+                return option(value)
+            except _Invalid:  # noqa: PERF203 - only unions pay for it, and rarely
+                continue
+        raise _Invalid(f"expected {names}, got {_kind(value)}")
+
+    return check
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return "array"
+    if origin in (dict, Mapping):
+        return "object"
+    return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+_checkers: dict[Any, _Check] = {}
+
+
+def _checker(tp: Any) -> _Check:
+    """The (cached) checker that validates a wire value against the type ``tp``."""
+    try:
+        return _checkers[tp]
+    except KeyError:
+        pass
+    check = _build_checker(tp)
+    _checkers[tp] = check
+    return check
+
+
+def _build_checker(tp: Any) -> _Check:
+    simple = _SIMPLE.get(tp)
+    if simple is not None:
+        return simple
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            inner = _checker(rest[0])
+        else:
+            inner = _union_checker([(a, _checker(a)) for a in rest])
+        return _optional_checker(inner) if len(rest) < len(args) else inner
+    if origin is list:
+        if not args or args[0] is Any:
+            return _list_checker(_check_any)
+        if args[0] is str:
+            return _str_list
+        return _list_checker(_checker(args[0]))
+    if origin in (dict, Mapping):
+        return _dict_checker(_checker(args[1]) if args else _check_any)
+    if tp is models.CameraList:
+        return _structure_camera_list
+    if isinstance(tp, type) and attrs.has(tp):
+        return _model_structure_fn(tp)
+    raise TypeError(f"the converter cannot decode {tp!r}")
+
+
+# --------------------------------------------------------------------------- model hooks
+
+
+def _missing(data: Mapping[str, Any], key: str) -> _Invalid:
+    return _Invalid("is null" if key in data else "is missing")
+
+
+def _get_path(value: Any, path: tuple[str, ...]) -> Any:
+    # A path through something that is not an object leads nowhere: the value is
+    # absent (the intermediate member itself is checked by its own field, if any).
+    for key in path:
+        if type(value) is not dict and not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _strip_none(tp: Any) -> Any:
+    """``X | None`` -> ``X`` (the generated code tests for ``None`` itself)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+        return typing.Union[tuple(args)]  # noqa: UP007 - built from a runtime tuple
+    return tp
+
+
+# Types whose exact-type test lets the generated code skip the checker call.
+_EXACT: Final[Mapping[Any, str]] = {
+    str: "str",
+    int: "int",
+    bool: "bool",
+    float: "float",
+    str | None: "str",
+    int | None: "int",
+    bool | None: "bool",
+    float | None: "float",
+}
+
+
+def _compile_model(cls: type[T]) -> Callable[[Any], T]:
+    """Generate and compile the structure function of one attrs model class.
+
+    The generated code reads every field in declaration order, checks it and
+    calls the class once with positional arguments; ``key`` tracks the field being
+    read so that a failure can name it (a local store is the only cost on the
+    success path). The shape of the code, for a field ``device_path`` read from
+    the required wire key ``device``::
+
+        key = 'device'
+        v = data.get('device')
+        if v is None:
+            raise _missing(data, 'device')
+        if type(v) is not str:
+            v = c_0(v)
+        a_0 = v
+    """
+    hints = typing.get_type_hints(cls)
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "Mapping": Mapping,
+        "_Invalid": _Invalid,
+        "_kind": _kind,
+        "_missing": _missing,
+        "_get_path": _get_path,
+        "_dict": dict,
+    }
+    lines = [
+        "def structure(data):",
+        "    if type(data) is not _dict and not isinstance(data, Mapping):",
+        f"        raise _Invalid('expected a {cls.__name__} object, got ' + _kind(data))",
+        "    key = ''",
+        "    try:",
+    ]
+    positional: list[str] = []
+    keywords: list[str] = []
+    for index, field in enumerate(attrs.fields(typing.cast(Any, cls))):
+        if not field.init:
+            continue
+        arg = f"a_{index}"
+        (keywords.append(f"{field.alias}={arg}") if field.kw_only else positional.append(arg))
+        if field.name == "raw":
+            lines.append(f"        {arg} = data")
+            continue
+        spec: models.Wire = field.metadata.get(models.WIRE_METADATA_KEY, models.Wire())
+        sources = spec.sources or ((field.name,),)
+        tp = hints[field.name]
+        namespace[f"c_{index}"] = _check_timestamp if spec.timestamp else _checker(_strip_none(tp))
+        has_default = field.default is not attrs.NOTHING
+        required = (
+            spec.required
+            if spec.required is not None
+            else not has_default and spec.missing is models.NO_DEFAULT
+        )
+        if spec.missing is not models.NO_DEFAULT:
+            fallback: Any = spec.missing
+        elif has_default:
+            fallback = field.default
+        else:
+            fallback = None
+        exact = None if spec.timestamp else _EXACT.get(tp)
+        # Fetch: the first source present and not null wins.
+        for n, path in enumerate(sources):
+            guard = "    " if n else ""
+            if n:
+                lines.append("        if v is None:")
+            lines.append(f"        {guard}key = {'.'.join(path)!r}")
+            lines.append(f"        {guard}v = data.get({path[0]!r})")
+            if len(path) > 1:
+                lines.append(f"        {guard}if v is not None:")
+                lines.append(
+                    f"        {guard}    v = v.get({path[1]!r}) if type(v) is _dict"
+                    f" else _get_path(v, {path[1:2]!r})"
+                )
+                if len(path) > 2:
+                    lines.append(f"        {guard}    v = _get_path(v, {path[2:]!r})")
+        if required:
+            first = ".".join(sources[0])
+            lines.append("        if v is None:")
+            if len(sources) == 1 and len(sources[0]) == 1:
+                lines.append(f"            raise _missing(data, {first!r})")
+            else:
+                lines.append(f"            key = {first!r}")
+                lines.append("            raise _Invalid('is missing')")
+            check_prefix = "        "
+        else:
+            lines.append("        if v is not None:")
+            check_prefix = "            "
+        if exact is not None:
+            lines.append(f"{check_prefix}if type(v) is not {exact}:")
+            lines.append(f"{check_prefix}    v = c_{index}(v)")
+        else:
+            lines.append(f"{check_prefix}v = c_{index}(v)")
+        if not required:
+            if isinstance(fallback, attrs.Factory):  # type: ignore[arg-type]
+                namespace[f"f_{index}"] = fallback.factory
+                lines.append("        else:")
+                lines.append(f"            v = f_{index}()")
+            elif fallback is not None:
+                namespace[f"d_{index}"] = fallback
+                lines.append("        else:")
+                lines.append(f"            v = d_{index}")
+        lines.append(f"        {arg} = v")
+    lines += [
+        "    except _Invalid as exc:",
+        "        exc.path.append(key)",
+        "        raise",
+        f"    return cls({', '.join(positional + keywords)})",
+    ]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<structure {cls.__qualname__}>", "exec"), namespace)
+    fn: Callable[[Any], T] = namespace["structure"]
+    fn.__doc__ = source  # kept for debugging: the generated code
+    return fn
+
+
+_model_fns: dict[type[Any], Callable[[Any], Any]] = {}
+
+
+def _model_structure_fn(cls: type[T]) -> Callable[[Any], T]:
+    fn = _model_fns.get(cls)
+    if fn is None:
+        fn = _model_fns[cls] = _compile_model(cls)
+    return fn
+
+
+def _structure_camera_list(data: Any) -> models.CameraList:
+    if not isinstance(data, Mapping):
+        raise _Invalid(f"expected a CameraList object, got {_kind(data)}")
+    key = "cameras"
+    try:
+        cameras = data.get("cameras")
+        if cameras is None:
+            raise _missing(data, "cameras")
+        items = _checker(list[models.CameraInfo])(cameras)
+        key = "total"
+        total = data.get("total")
+        if total is not None:
+            total = _check_int(total)
+        key = "connected"
+        connected = data.get("connected")
+        if connected is not None:
+            connected = _check_int(connected)
+    except _Invalid as exc:
+        exc.path.append(key)
+        raise
+    return models.CameraList(items, total=total, connected=connected, raw=data)
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _compile_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    plan: list[tuple[str, tuple[str, ...], bool]] = []
+    has_raw = False
+    for field in attrs.fields(cls):
+        if field.name == "raw":
+            has_raw = True
+            continue
+        spec: models.Wire = field.metadata.get(models.WIRE_METADATA_KEY, models.Wire())
+        if not spec.encode:
+            continue
+        path = spec.sources[0] if spec.sources else (field.name,)
+        plan.append((field.name, path, spec.timestamp))
+
+    def unstructure(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = _deep_copy_mapping(obj.raw) if has_raw else {}
+        for name, path, timestamp in plan:
+            value = getattr(obj, name)
+            if value is None:
+                continue
+            wire_value = format_timestamp(value) if timestamp else converter.unstructure(value)
+            target = out
+            for key in path[:-1]:
+                nested = target.get(key)
+                if not isinstance(nested, dict):
+                    nested = {}
+                    target[key] = nested
+                target = nested
+            target[path[-1]] = wire_value
+        return out
+
+    return unstructure
+
+
+def _deep_copy_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy_mapping(v) if isinstance(v, Mapping) else v for k, v in value.items()}
+
+
+def _unstructure_camera_list(obj: models.CameraList) -> dict[str, Any]:
+    out = _deep_copy_mapping(obj.raw)
+    out["cameras"] = [converter.unstructure(c) for c in obj]
+    out["total"] = obj.total
+    out["connected"] = obj.connected
+    return out
+
+
+# --------------------------------------------------------------------------- the converter
+
+#: The SDK's one converter. Its hooks check types strictly (no coercion).
+converter: Final = cattrs.Converter(detailed_validation=False)
+
+
+def _structure_hook_factory(tp: Any) -> Callable[[Any, Any], Any]:
+    fn = _checker(tp)
+    return lambda value, _tp: fn(value)
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and (attrs.has(tp) or tp is models.CameraList)
+
+
+converter.register_structure_hook_factory(_is_model, _structure_hook_factory)
+converter.register_unstructure_hook_factory(attrs.has, _compile_encoder)
+converter.register_unstructure_hook(models.CameraList, _unstructure_camera_list)
+
+
+def decode(model_type: type[T] | Any, value: Any, *, method: str | None = None) -> T:
+    """Decode a wire value (parsed JSON) into ``model_type``.
+
+    ``model_type`` is a model class, :class:`~.models.CameraList`, a builtin
+    (``str``, ``int``, ...) or a ``list[...]``/``dict[...]`` of those. Unknown wire
+    fields are ignored (and kept in the model's ``raw``).
+
+    Raises:
+        ProtocolError: a required field is missing or a field has the wrong type;
+            ``data`` is ``{"field": "a.b[2].c", "reason": ..., "model": ...}`` and
+            ``method`` is ``method``.
+    """
+    try:
+        check = _checkers[model_type]
+    except KeyError:
+        check = _checker(model_type)
+    try:
+        return typing.cast(T, check(value))
+    except _Invalid as exc:
+        raise _protocol_error(model_type, exc, method) from None
+
+
+def _format_path(path: list[str | int]) -> str:
+    out = ""
+    for part in reversed(path):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _protocol_error(model_type: Any, exc: _Invalid, method: str | None) -> ProtocolError:
+    field = _format_path(exc.path)
+    model = getattr(model_type, "__name__", str(model_type))
+    where = f"field {field!r}" if field else "value"
+    return ProtocolError(
+        f"malformed {model}: {where} {exc.reason}",
+        data={"field": field, "reason": exc.reason, "model": model},
+        method=method,
+    )
+
+
+def encode(model: Any) -> Any:
+    """Turn a model (or a list of them) back into wire JSON.
+
+    Camera ids are written as ``device``, timestamps as ISO 8601 UTC strings, and
+    ``None`` fields are left out. Fields derived from others (``capabilities``,
+    ``stream_url``, ``recording_id``) are not written. The model's ``raw`` mapping
+    is the starting point, so unknown wire fields survive a decode/encode round
+    trip.
+    """
+    return converter.unstructure(model)
+
+
+# --------------------------------------------------------------------------- notifications
+
+_NOTIFICATION_MODELS: Final[Mapping[str, type[Any]]] = {
+    "camera_status_update": models.CameraInfo,
+    "recording_status_update": models.RecordingInfo,
+}
+
+
+def decode_notification(
+    method: str, params: Mapping[str, Any], *, strict: bool = False
+) -> Any | None:
+    """Decode a server notification's params into its typed model.
+
+    - ``camera_status_update`` -> :class:`~.models.CameraInfo`
+    - ``recording_status_update`` -> :class:`~.models.RecordingInfo`
+    - a subscription topic (any method with a dot, e.g. ``camera.connected``) ->
+      :class:`~.models.TopicEvent`
+    - anything else -> ``None`` (the caller keeps the raw params).
+
+    Params that do not fit the model give ``None`` too, so that a malformed
+    notification never breaks the reader; pass ``strict=True`` to get the
+    :class:`~.errors.ProtocolError` instead.
+
+    Raises:
+        ProtocolError: only with ``strict=True``, for malformed params.
+    """
+    model = _NOTIFICATION_MODELS.get(method)
+    if model is not None:
+        try:
+            return decode(model, params, method=method)
+        except ProtocolError:
+            if strict:
+                raise
+            return None
+    if "." in method:
+        if not isinstance(typing.cast(object, params), Mapping):
+            if strict:
+                raise ProtocolError(
+                    f"malformed {method} notification: params is {_kind(params)}",
+                    data={"field": "", "reason": "expected an object", "model": "TopicEvent"},
+                    method=method,
+                )
+            return None
+        device = params.get("device")
+        return models.TopicEvent(
+            topic=method, device=device if isinstance(device, str) else None, params=params
+        )
+    return None
