@@ -3,7 +3,7 @@
 How it works: a :class:`cattrs.Converter` (``converter``) owns the dispatch from a
 type to its structure/unstructure hook. The hooks for the model classes are
 compiled once per class by :func:`_compile_model` from the attrs fields and their
-:class:`~.models.Wire` metadata into a flat plan that the hot path walks with a
+:class:`~.models._Wire` metadata into a flat plan that the hot path walks with a
 plain loop (no per-call introspection). Values are *checked*, never coerced: a
 string where an integer belongs is a protocol violation, not ``int("3")``.
 
@@ -387,7 +387,7 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
         if field.name == "raw":
             lines.append(f"        {arg} = data")
             continue
-        spec: models.Wire = field.metadata.get(models.WIRE_METADATA_KEY, models.Wire())
+        spec: models._Wire = field.metadata.get(models._WIRE_KEY, models._Wire())
         sources = spec.sources or ((field.name,),)
         tp = hints[field.name]
         namespace[f"c_{index}"] = _check_timestamp if spec.timestamp else _checker(_strip_none(tp))
@@ -395,9 +395,9 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
         required = (
             spec.required
             if spec.required is not None
-            else not has_default and spec.missing is models.NO_DEFAULT
+            else not has_default and spec.missing is models._NO_DEFAULT
         )
-        if spec.missing is not models.NO_DEFAULT:
+        if spec.missing is not models._NO_DEFAULT:
             fallback: Any = spec.missing
         elif has_default:
             fallback = field.default
@@ -502,7 +502,7 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
         if field.name == "raw":
             has_raw = True
             continue
-        spec: models.Wire = field.metadata.get(models.WIRE_METADATA_KEY, models.Wire())
+        spec: models._Wire = field.metadata.get(models._WIRE_KEY, models._Wire())
         if not spec.encode:
             continue
         path = spec.sources[0] if spec.sources else (field.name,)

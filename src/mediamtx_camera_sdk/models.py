@@ -24,7 +24,7 @@ Conventions shared by all models:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import attrs
@@ -36,33 +36,72 @@ __all__ = [
     "CameraInfo",
     "CameraList",
     "CameraMetrics",
+    "CameraMetricsSummary",
     "CameraStatus",
+    "CleanupResult",
+    "DeleteResult",
+    "DiscoveryIntervalResult",
+    "DiscoveryResult",
+    "ExternalStream",
+    "ExternalStreamAdded",
+    "ExternalStreamList",
+    "ExternalStreamRemoved",
+    "FfmpegProcess",
+    "FileInfo",
+    "FilePage",
+    "GlobalSubscriptionStats",
+    "HealthStatus",
+    "MediamtxPath",
+    "MediamtxStatus",
+    "MethodStats",
+    "Metrics",
+    "RecordingFileInfo",
     "RecordingInfo",
     "RecordingStatus",
+    "RetentionPolicy",
+    "ServerInfo",
+    "ServerStatus",
+    "SnapshotFileInfo",
+    "SnapshotInfo",
+    "SnapshotStatus",
+    "StorageInfo",
+    "StreamInfo",
+    "StreamMetrics",
+    "StreamMetricsSummary",
+    "StreamSource",
+    "StreamStartResult",
+    "StreamState",
+    "StreamStatus",
+    "StreamStopResult",
+    "StreamUrl",
     "StreamUrls",
+    "SubscriptionResult",
+    "SubscriptionStats",
+    "SystemMetrics",
     "TopicEvent",
-    "wire",
+    "UnsubscriptionResult",
+    "ValidationStatus",
 ]
 
 
 class _NoDefault:
-    """Type of :data:`NO_DEFAULT`."""
+    """Type of :data:`_NO_DEFAULT`."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return "NO_DEFAULT"
+        return "_NO_DEFAULT"
 
 
-#: ``Wire.missing`` when the field has no wire-side default.
-NO_DEFAULT: Final = _NoDefault()
+#: ``_Wire.missing`` when the field has no wire-side default.
+_NO_DEFAULT: Final = _NoDefault()
 
-#: Key under which a field's wire mapping (:class:`Wire`) is stored in attrs metadata.
-WIRE_METADATA_KEY: Final = "mediamtx_camera_sdk.wire"
+#: Key under which a field's wire mapping (:class:`_Wire`) is stored in attrs metadata.
+_WIRE_KEY: Final = "mediamtx_camera_sdk.wire"
 
 
 @attrs.frozen(slots=True)
-class Wire:
+class _Wire:
     """How one model field maps onto the wire (read by the converter).
 
     Attributes:
@@ -82,26 +121,26 @@ class Wire:
 
     sources: tuple[tuple[str, ...], ...] = ()
     required: bool | None = None
-    missing: Any = NO_DEFAULT
+    missing: Any = _NO_DEFAULT
     timestamp: bool = False
     encode: bool = True
 
 
-def wire(
+def _wire(
     *sources: str | tuple[str, ...],
     required: bool | None = None,
-    missing: Any = NO_DEFAULT,
+    missing: Any = _NO_DEFAULT,
     timestamp: bool = False,
     encode: bool = True,
-) -> dict[str, Wire]:
+) -> dict[str, _Wire]:
     """Build attrs field metadata describing how a field maps onto the wire.
 
     Each source is a wire key (``"device"``) or a path (``("streams", "rtsp")``);
-    without sources the field's own name is the wire key. See :class:`Wire`.
+    without sources the field's own name is the wire key. See :class:`_Wire`.
     """
     paths = tuple((s,) if isinstance(s, str) else tuple(s) for s in sources)
     return {
-        WIRE_METADATA_KEY: Wire(
+        _WIRE_KEY: _Wire(
             sources=paths, required=required, missing=missing, timestamp=timestamp, encode=encode
         )
     }
@@ -146,6 +185,40 @@ class RecordingStatus(str, enum.Enum):
     STOPPED = "STOPPED"
     FAILED = "FAILED"
     ERROR = "ERROR"
+
+
+class SnapshotStatus(str, enum.Enum):
+    """Documented snapshot status values: ``SUCCESS`` (current), ``completed`` (legacy)."""
+
+    SUCCESS = "SUCCESS"
+    COMPLETED = "completed"
+    FAILED = "FAILED"
+
+
+class StreamState(str, enum.Enum):
+    """Documented ``StreamStatus.status`` values."""
+
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    ERROR = "ERROR"
+    STARTING = "STARTING"
+    STOPPING = "STOPPING"
+
+
+class HealthStatus(str, enum.Enum):
+    """Documented ``ServerStatus.status`` values of the current service."""
+
+    HEALTHY = "HEALTHY"
+    DEGRADED = "DEGRADED"
+    UNHEALTHY = "UNHEALTHY"
+
+
+class ValidationStatus(str, enum.Enum):
+    """Documented ``CameraCapabilities.validation_status`` values."""
+
+    NONE = "NONE"
+    DISCONNECTED = "DISCONNECTED"
+    CONFIRMED = "CONFIRMED"
 
 
 #: Subscription topics documented by the current service (``subscribe_events``).
@@ -221,22 +294,22 @@ class CameraInfo(_DeviceAlias):
     service omitted it.
     """
 
-    device_path: str = attrs.field(metadata=wire("device"))
-    name: str = attrs.field(metadata=wire(missing=""))
+    device_path: str = attrs.field(metadata=_wire("device"))
+    name: str = attrs.field(metadata=_wire(missing=""))
     capabilities: list[str] = attrs.field(
-        metadata=wire(("capabilities", "formats"), missing=attrs.Factory(list), encode=False)
+        metadata=_wire(("capabilities", "formats"), missing=attrs.Factory(list), encode=False)
     )
     status: str
     stream_url: str | None = attrs.field(
-        default=None, metadata=wire(("streams", "rtsp"), encode=False)
+        default=None, metadata=_wire(("streams", "rtsp"), encode=False)
     )
     resolution: str | None = None
     fps: int | None = None
     streams: StreamUrls | None = None
     metrics: CameraMetrics | None = None
-    formats: list[str] = attrs.field(factory=list, metadata=wire(("capabilities", "formats")))
+    formats: list[str] = attrs.field(factory=list, metadata=_wire(("capabilities", "formats")))
     resolutions: list[str] = attrs.field(
-        factory=list, metadata=wire(("capabilities", "resolutions"))
+        factory=list, metadata=_wire(("capabilities", "resolutions"))
     )
     raw: Mapping[str, Any] = _raw_field()
 
@@ -276,7 +349,7 @@ class CameraList(list[CameraInfo]):
 class CameraCapabilities(_DeviceAlias):
     """``get_camera_capabilities``: formats, resolutions and frame rates a camera offers."""
 
-    device_path: str = attrs.field(metadata=wire("device"))
+    device_path: str = attrs.field(metadata=_wire("device"))
     formats: list[str] = attrs.field(factory=list)
     resolutions: list[str] = attrs.field(factory=list)
     fps_options: list[int] = attrs.field(factory=list)
@@ -299,7 +372,7 @@ class AuthResult:
     authenticated: bool
     role: str | None = None
     permissions: list[str] = attrs.field(factory=list)
-    expires_at: float | None = attrs.field(default=None, metadata=wire(timestamp=True))
+    expires_at: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     session_id: str | None = None
     auth_method: str | None = None
     error: str | None = None
@@ -319,17 +392,509 @@ class RecordingInfo(_DeviceAlias):
     result); ``end_time`` is the current ``end_time`` or the legacy ``stop_time``.
     """
 
-    device_path: str = attrs.field(metadata=wire("device"))
-    recording_id: str = attrs.field(metadata=wire("session_id", "filename", encode=False))
+    device_path: str = attrs.field(metadata=_wire("device"))
+    recording_id: str = attrs.field(metadata=_wire("session_id", "filename", encode=False))
     filename: str
-    start_time: float | None = attrs.field(metadata=wire(missing=None, timestamp=True))
+    start_time: float | None = attrs.field(metadata=_wire(missing=None, timestamp=True))
     duration: float | None = None
-    status: str = attrs.field(default="active", metadata=wire(required=True))
+    status: str = attrs.field(default="active", metadata=_wire(required=True))
     format: str | None = None
     end_time: float | None = attrs.field(
-        default=None, metadata=wire("end_time", "stop_time", timestamp=True)
+        default=None, metadata=_wire("end_time", "stop_time", timestamp=True)
     )
     file_size: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+@attrs.define(slots=True)
+class SnapshotInfo(_DeviceAlias):
+    """The result of ``take_snapshot`` in either dialect.
+
+    The current service sends ``status: SUCCESS`` and ``file_path``; the legacy
+    one ``status: "completed"``, ``format`` and ``quality``. A legacy failure result
+    (``status: FAILED`` with an ``error`` string) is turned into an exception by
+    the client, so a returned snapshot normally exists; :attr:`succeeded` says so.
+    """
+
+    device_path: str = attrs.field(metadata=_wire("device"))
+    filename: str
+    status: str
+    timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    file_size: int | None = None
+    file_path: str | None = None
+    format: str | None = None
+    quality: int | None = None
+    error: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the service reports the snapshot as taken (``SUCCESS``/``completed``)."""
+        return self.status.upper() in ("SUCCESS", "COMPLETED")
+
+
+# --------------------------------------------------------------------------- files
+
+
+@attrs.define(slots=True)
+class FileInfo:
+    """One file of a ``list_recordings``/``list_snapshots`` page."""
+
+    filename: str
+    file_size: int | None = None
+    modified_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    download_url: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class FilePage:
+    """A page of ``list_recordings``/``list_snapshots`` (newest first).
+
+    Iterating a page (and ``len()``) goes over its ``files``. ``total`` counts all
+    files, not only this page's.
+    """
+
+    files: list[FileInfo]
+    total: int | None = None
+    limit: int | None = None
+    offset: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+    def __iter__(self) -> Iterator[FileInfo]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+@attrs.define(slots=True)
+class RecordingFileInfo:
+    """``get_recording_info``: one recording file."""
+
+    filename: str
+    file_size: int | None = None
+    duration: float | None = None
+    created_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    download_url: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class SnapshotFileInfo:
+    """``get_snapshot_info``: one snapshot file."""
+
+    filename: str
+    file_size: int | None = None
+    created_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    download_url: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class DeleteResult:
+    """``delete_recording``/``delete_snapshot``."""
+
+    filename: str
+    deleted: bool
+    message: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+# --------------------------------------------------------------------------- streams
+
+
+@attrs.define(slots=True)
+class StreamStartResult(_DeviceAlias):
+    """``start_streaming``. ``auto_close_after`` is passed through as sent (number or text)."""
+
+    device_path: str = attrs.field(metadata=_wire("device"))
+    status: str
+    stream_name: str | None = None
+    stream_url: str | None = None
+    start_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    auto_close_after: float | str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class StreamStopResult(_DeviceAlias):
+    """``stop_streaming``."""
+
+    device_path: str = attrs.field(metadata=_wire("device"))
+    status: str
+    stream_name: str | None = None
+    start_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    end_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    duration: float | None = None
+    stream_continues: bool | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class StreamUrl(_DeviceAlias):
+    """``get_stream_url``. ``stream_status`` is ``READY``/``NOT_READY``/``ERROR``."""
+
+    device_path: str = attrs.field(metadata=_wire("device"))
+    stream_url: str | None = None
+    stream_name: str | None = None
+    available: bool | None = None
+    active_consumers: int | None = None
+    stream_status: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class FfmpegProcess:
+    """``StreamStatus.ffmpeg_process``."""
+
+    running: bool | None = None
+    pid: int | None = None
+    uptime: float | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class MediamtxPath:
+    """``StreamStatus.mediamtx_path``: the MediaMTX path behind a stream."""
+
+    exists: bool | None = None
+    ready: bool | None = None
+    readers: int | list[Any] | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class StreamMetrics:
+    """``StreamStatus.metrics``."""
+
+    bytes_sent: int | None = None
+    frames_sent: int | None = None
+    bitrate: float | None = None
+    fps: float | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class StreamStatus(_DeviceAlias):
+    """``get_stream_status``. ``status`` values are listed in :class:`StreamState`."""
+
+    device_path: str = attrs.field(metadata=_wire("device"))
+    status: str
+    stream_name: str | None = None
+    ready: bool | None = None
+    ffmpeg_process: FfmpegProcess | None = None
+    mediamtx_path: MediamtxPath | None = None
+    metrics: StreamMetrics | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class StreamSource:
+    """Where a MediaMTX path gets its media from (``StreamInfo.source``)."""
+
+    type: str | None = None
+    id: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class StreamInfo:
+    """One item of ``get_streams``.
+
+    ``source`` is a :class:`StreamSource` (the legacy ``{type, id}``), a string when
+    a service sends one, or ``None`` (legacy ``null``: no source yet). ``readers``
+    is a count or a list of reader descriptions; :attr:`reader_count` reads both.
+    """
+
+    name: str
+    source: StreamSource | str | None = None
+    ready: bool | None = None
+    readers: int | list[Any] | None = None
+    bytes_sent: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+    @property
+    def reader_count(self) -> int | None:
+        """The number of readers, whichever form the service used."""
+        if isinstance(self.readers, list):
+            return len(self.readers)
+        return self.readers
+
+
+# --------------------------------------------------------------------------- server
+
+
+@attrs.define(slots=True)
+class SystemMetrics:
+    """``Metrics.system_metrics`` (current dialect)."""
+
+    cpu_usage: float | None = None
+    memory_usage: float | None = None
+    disk_usage: float | None = None
+    goroutines: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class CameraMetricsSummary:
+    """``Metrics.camera_metrics`` (current dialect); ``cameras`` is passed through."""
+
+    connected_cameras: int | None = None
+    cameras: dict[str, Any] = attrs.field(factory=dict)
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class StreamMetricsSummary:
+    """``Metrics.stream_metrics`` (current dialect)."""
+
+    active_streams: int | None = None
+    total_streams: int | None = None
+    total_viewers: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class MethodStats:
+    """Per-method counters of the legacy ``get_metrics`` (``Metrics.methods``)."""
+
+    count: int | None = None
+    avg_ms: float | None = None
+    max_ms: float | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class Metrics:
+    """``get_metrics`` in either dialect: one tolerant model.
+
+    The two services report different things, so every field is optional: the
+    current service fills ``timestamp``, ``system_metrics``, ``camera_metrics``,
+    ``recording_metrics`` and ``stream_metrics``; the legacy service fills
+    ``uptime``, ``request_count``, ``error_count``, ``active_connections``,
+    ``avg_response_times`` (method -> seconds), ``requests_per_second`` and
+    ``methods``. One model (rather than one per dialect) keeps the client's
+    return type simple; test a field for ``None`` to see what the server sent.
+    """
+
+    timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    system_metrics: SystemMetrics | None = None
+    camera_metrics: CameraMetricsSummary | None = None
+    recording_metrics: dict[str, Any] = attrs.field(factory=dict)
+    stream_metrics: StreamMetricsSummary | None = None
+    uptime: float | None = None
+    request_count: int | None = None
+    error_count: int | None = None
+    active_connections: int | None = None
+    avg_response_times: dict[str, float] = attrs.field(factory=dict)
+    requests_per_second: float | None = None
+    methods: dict[str, MethodStats] = attrs.field(factory=dict)
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class MediamtxStatus:
+    """``ServerStatus.mediamtx`` (legacy dialect)."""
+
+    status: str | None = None
+    connected: bool | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class ServerStatus:
+    """``get_status``/``get_system_status`` in either dialect.
+
+    The current shape is flat (``status``, ``uptime``, ``version``,
+    ``components``); the legacy one nests ``server {status, uptime, version,
+    connections}`` and ``mediamtx {status, connected}``. Both land in the same
+    fields: ``status``, ``uptime`` and ``version`` are read from the top level or
+    from ``server``; ``connections`` and ``mediamtx`` are legacy-only.
+    """
+
+    status: str = attrs.field(metadata=_wire("status", ("server", "status")))
+    uptime: float | None = attrs.field(default=None, metadata=_wire("uptime", ("server", "uptime")))
+    version: str | None = attrs.field(
+        default=None, metadata=_wire("version", ("server", "version"))
+    )
+    components: dict[str, Any] = attrs.field(factory=dict)
+    connections: int | None = attrs.field(default=None, metadata=_wire(("server", "connections")))
+    mediamtx: MediamtxStatus | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class ServerInfo:
+    """``get_server_info`` (the legacy server always fails it with -32603)."""
+
+    name: str | None = None
+    version: str | None = None
+    build_date: str | None = None
+    go_version: str | None = None
+    architecture: str | None = None
+    capabilities: list[str] = attrs.field(factory=list)
+    supported_formats: list[str] = attrs.field(factory=list)
+    max_cameras: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class StorageInfo:
+    """``get_storage_info``: sizes in bytes, ``usage_percentage`` in percent."""
+
+    total_space: int | None = None
+    used_space: int | None = None
+    available_space: int | None = None
+    usage_percentage: float | None = None
+    recordings_size: int | None = None
+    snapshots_size: int | None = None
+    low_space_warning: bool | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class RetentionPolicy:
+    """``set_retention_policy``: the policy now in force."""
+
+    policy_type: str
+    enabled: bool
+    max_age_days: int | None = None
+    max_size_gb: float | None = None
+    message: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class CleanupResult:
+    """``cleanup_old_files``. ``space_freed`` is in bytes."""
+
+    cleanup_executed: bool
+    files_deleted: int | None = None
+    space_freed: int | None = None
+    message: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+@attrs.define(slots=True)
+class SubscriptionResult:
+    """``subscribe_events``."""
+
+    subscribed: bool
+    topics: list[str] = attrs.field(factory=list)
+    filters: dict[str, Any] = attrs.field(factory=dict)
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class UnsubscriptionResult:
+    """``unsubscribe_events``."""
+
+    unsubscribed: bool
+    topics: list[str] = attrs.field(factory=list)
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class GlobalSubscriptionStats:
+    """``SubscriptionStats.global_stats``."""
+
+    total_subscriptions: int | None = None
+    active_clients: int | None = None
+    topic_counts: dict[str, int] = attrs.field(factory=dict)
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class SubscriptionStats:
+    """``get_subscription_stats``."""
+
+    global_stats: GlobalSubscriptionStats | None = None
+    client_topics: list[str] = attrs.field(factory=list)
+    client_id: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+# --------------------------------------------------------------------------- external streams
+
+
+@attrs.define(slots=True)
+class ExternalStream:
+    """An external (non-camera) stream, e.g. a drone's RTSP feed."""
+
+    url: str
+    type: str | None = None
+    name: str | None = None
+    status: str | None = None
+    discovered_at: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    last_seen: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    capabilities: dict[str, Any] = attrs.field(factory=dict)
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class DiscoveryResult:
+    """``discover_external_streams``. ``scan_duration`` is passed through as sent."""
+
+    discovered_streams: list[ExternalStream] = attrs.field(factory=list)
+    skydio_streams: list[ExternalStream] = attrs.field(factory=list)
+    generic_streams: list[ExternalStream] = attrs.field(factory=list)
+    scan_timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    total_found: int | None = None
+    discovery_options: dict[str, Any] = attrs.field(factory=dict)
+    scan_duration: float | str | None = None
+    errors: list[Any] = attrs.field(factory=list)
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class ExternalStreamAdded:
+    """``add_external_stream``. ``status`` is ``ADDED`` or ``ERROR``."""
+
+    stream_url: str
+    status: str
+    stream_name: str | None = None
+    stream_type: str | None = None
+    timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class ExternalStreamRemoved:
+    """``remove_external_stream``. ``status`` is ``REMOVED`` or ``ERROR``."""
+
+    stream_url: str
+    status: str
+    timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class ExternalStreamList:
+    """``get_external_streams``."""
+
+    external_streams: list[ExternalStream] = attrs.field(factory=list)
+    skydio_streams: list[ExternalStream] = attrs.field(factory=list)
+    generic_streams: list[ExternalStream] = attrs.field(factory=list)
+    total_count: int | None = None
+    timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.define(slots=True)
+class DiscoveryIntervalResult:
+    """``set_discovery_interval``. ``status`` is ``UPDATED`` or ``ERROR``."""
+
+    status: str
+    scan_interval: int | None = None
+    message: str | None = None
+    timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     raw: Mapping[str, Any] = _raw_field()
 
 
