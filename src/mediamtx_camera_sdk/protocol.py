@@ -607,16 +607,13 @@ class RpcProtocol:
         if type(method) is not str or not method:
             raise InvalidParamsError(f"method must be a non-empty string, not {method!r}")
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
-        if params:
+        if params is not None:
             if not isinstance(params, Mapping):
                 raise InvalidParamsError(
                     f"params must be a mapping, not {type(params).__name__}", method=method
                 )
-            message["params"] = params if type(params) is dict else dict(params)
-        elif params is not None and not isinstance(params, Mapping):
-            raise InvalidParamsError(
-                f"params must be a mapping, not {type(params).__name__}", method=method
-            )
+            if params:
+                message["params"] = params if type(params) is dict else dict(params)
         if deadline is not None and deadline != deadline:
             raise ValueError("deadline must not be NaN")
         call_id = self._next_id
