@@ -1,0 +1,339 @@
+"""The asyncio fast path of the async transport.
+
+Same surface and behaviour as :class:`._transport.AnyioTransport`, but built on
+asyncio's protocol/transport API instead of anyio streams:
+
+* bytes from the socket go straight from :meth:`_WsProtocol.data_received` into
+  the WebSocket parser; complete messages are appended to an inbox and the one
+  waiting :meth:`AsyncioTransport.receive` is woken once per read, not once per
+  message;
+* :meth:`AsyncioTransport.send` serializes the frame and hands it to
+  ``transport.write`` synchronously: no lock is needed (nothing awaits between
+  building and writing a frame, so frames never interleave) and nothing is
+  awaited unless asyncio asked us to stop writing (``pause_writing``), in which
+  case senders wait for ``resume_writing``;
+* when more than about 1 MiB of received messages waits unread, reading from the
+  socket pauses until ``receive()`` takes them (so a flood cannot exhaust memory).
+
+:meth:`._transport.AsyncTransport.connect` picks this class automatically when
+the running loop is asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import Final, cast
+
+import anyio
+from websockets.exceptions import InvalidState
+from websockets.frames import CloseCode
+from websockets.protocol import State
+
+from .. import errors
+from .._tls import Endpoint, connect_error
+from ._transport import AsyncTransport, _again, _Session
+
+__all__ = ["AsyncioTransport"]
+
+_OPEN = State.OPEN
+
+# Unread received bytes above which the socket stops being read.
+_PAUSE_READING_ABOVE: Final = 1024 * 1024
+
+
+class _WsProtocol(asyncio.Protocol):
+    """asyncio protocol object: feeds the WebSocket session, wakes the reader."""
+
+    def __init__(
+        self, session: _Session, loop: asyncio.AbstractEventLoop, close_timeout: float
+    ) -> None:
+        self.session = session
+        self.ws = session.ws
+        self.loop = loop
+        self.close_timeout = close_timeout
+        self.transport: asyncio.Transport | None = None
+        self.handshake: asyncio.Future[None] = loop.create_future()
+        self.lost: asyncio.Future[None] = loop.create_future()
+        self.inbox: list[str | bytes] = []
+        self.unread = 0
+        self.reading_paused = False
+        self.waiter: asyncio.Future[None] | None = None
+        self.writing_paused = False
+        self.drain_waiters: list[asyncio.Future[None]] = []
+        self.close_timer: asyncio.TimerHandle | None = None
+        self.cause: BaseException | None = None
+        self.error: errors.ConnectionClosedError | None = None
+
+    # -- asyncio callbacks --------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # Always a stream transport: create_connection() made it.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        ws = self.ws
+        ws.receive_data(data)
+        self.write_pending()
+        messages = self.session.take_messages()
+        if messages:
+            # take_messages() may have failed the connection (invalid UTF-8):
+            # its close frame is written here too.
+            self.write_pending()
+            self.inbox.extend(messages)
+            self.unread += len(data)
+            if self.unread > _PAUSE_READING_ABOVE and not self.reading_paused:
+                self.reading_paused = True
+                self._transport().pause_reading()
+        elif self.session.failure is not None:
+            self.write_pending()
+        if not self.handshake.done():
+            if ws.state is _OPEN:
+                self.handshake.set_result(None)
+            else:
+                error = self.session.handshake_error()
+                if error is not None:
+                    error.__cause__ = ws.handshake_exc
+                    self.handshake.set_exception(error)
+                    self.handshake.exception()  # retrieved even if connect() gave up
+                    self._transport().close()
+                    return
+        if ws.close_expected():
+            self.arm_close_timer()
+        waiter = self.waiter
+        if waiter is not None and not waiter.done() and (self.inbox or ws.state is not _OPEN):
+            waiter.set_result(None)
+
+    def eof_received(self) -> bool | None:
+        self.ws.receive_eof()
+        self.write_pending()
+        # Returning None lets asyncio close the transport: the WebSocket close
+        # handshake, not TCP half-close, ends a connection.
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        ws = self.ws
+        ws.receive_eof()  # idempotent; makes the protocol state CLOSED
+        ws.data_to_send()  # nothing can be written any more
+        if self.cause is None:
+            self.cause = exc
+        if self.close_timer is not None:
+            self.close_timer.cancel()
+            self.close_timer = None
+        if self.error is None:
+            self.error = self.session.closure_error(self.cause)
+        if not self.handshake.done():
+            self.handshake.set_exception(
+                connect_error(exc, self.session.endpoint)
+                if exc is not None
+                else errors.ConnectionError(
+                    f"the server at {self.session.endpoint.netloc} closed the connection "
+                    "during the WebSocket handshake",
+                    data={"reason": "handshake"},
+                )
+            )
+            # connect() may already have given up (timeout): do not warn about
+            # an exception nobody retrieves.
+            self.handshake.exception()
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        self.writing_paused = False
+        for drain in self.drain_waiters:
+            if not drain.done():
+                drain.set_result(None)
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        for drain in self.drain_waiters:
+            if not drain.done():
+                drain.set_result(None)
+
+    # -- helpers ------------------------------------------------------------
+
+    def _transport(self) -> asyncio.Transport:
+        transport = self.transport
+        if transport is None:  # pragma: no cover - callbacks come after connection_made
+            raise RuntimeError("the asyncio transport is not connected yet")
+        return transport
+
+    def write_pending(self) -> None:
+        """Write whatever the WebSocket protocol has queued (frames, pongs, close)."""
+        chunks = self.ws.data_to_send()
+        if not chunks:
+            return
+        transport = self._transport()
+        for chunk in chunks:
+            if chunk:
+                transport.write(chunk)
+            else:
+                # The protocol's end-of-stream marker. A client only sends it
+                # after the server's EOF, so closing (which works for TLS too,
+                # unlike write_eof) loses nothing.
+                transport.close()
+
+    def arm_close_timer(self) -> None:
+        """Drop the socket if the server does not finish closing within close_timeout."""
+        if self.close_timer is None and not self.lost.done():
+            self.close_timer = self.loop.call_later(self.close_timeout, self._abort)
+
+    def _abort(self) -> None:
+        self.close_timer = None
+        if self.transport is not None:
+            self.transport.abort()
+
+    async def drain(self) -> None:
+        """Wait until asyncio accepts writes again (or the connection is lost)."""
+        while self.writing_paused and not self.lost.done():
+            waiter = self.loop.create_future()
+            self.drain_waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                self.drain_waiters.remove(waiter)
+
+
+class AsyncioTransport(AsyncTransport):
+    """The transport on asyncio's native protocol/transport API (asyncio only)."""
+
+    def __init__(self, protocol: _WsProtocol, close_timeout: float) -> None:
+        self._protocol = protocol
+        self._session = protocol.session
+        self._ws = protocol.ws
+        self._close_timeout = close_timeout
+        self._closing = False
+
+    @classmethod
+    async def _open(
+        cls,
+        endpoint: Endpoint,
+        context: ssl.SSLContext | None,
+        max_size: int | None,
+        open_timeout: float | None,
+        close_timeout: float,
+        user_agent: str,
+    ) -> AsyncioTransport:
+        loop = asyncio.get_running_loop()
+        session = _Session(endpoint, max_size, user_agent)
+        protocol = _WsProtocol(session, loop, close_timeout)
+        try:
+            with anyio.fail_after(open_timeout):
+                try:
+                    await loop.create_connection(
+                        lambda: protocol,
+                        endpoint.host,
+                        endpoint.port,
+                        ssl=context,
+                        server_hostname=endpoint.host if context is not None else None,
+                    )
+                except (OSError, ssl.SSLError) as exc:
+                    raise connect_error(exc, endpoint, open_timeout=open_timeout) from exc
+                protocol.write_pending()  # the handshake request
+                # shield: a timeout must not cancel the future itself (its
+                # exception is retrieved in connection_lost).
+                await asyncio.shield(protocol.handshake)
+        except TimeoutError as exc:
+            cls._drop(protocol)
+            raise connect_error(exc, endpoint, open_timeout=open_timeout) from exc
+        except BaseException:
+            cls._drop(protocol)
+            raise
+        return cls(protocol, close_timeout)
+
+    @staticmethod
+    def _drop(protocol: _WsProtocol) -> None:
+        if protocol.transport is not None:
+            protocol.transport.abort()
+
+    # -- properties ---------------------------------------------------------
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self._session.endpoint
+
+    @property
+    def closed(self) -> bool:
+        return self._protocol.error is not None
+
+    @property
+    def close_code(self) -> int | None:
+        error = self._protocol.error
+        return None if error is None else int(error.data["code"])
+
+    @property
+    def close_reason(self) -> str | None:
+        error = self._protocol.error
+        return None if error is None else error.message
+
+    # -- I/O ----------------------------------------------------------------
+
+    async def send(self, text: str) -> None:
+        protocol = self._protocol
+        ws = self._ws
+        if self._closing or ws.state is not _OPEN or protocol._transport().is_closing():
+            raise self._closed_error()
+        try:
+            ws.send_text(text.encode())
+        except InvalidState as exc:  # pragma: no cover - state checked just above
+            raise self._closed_error() from exc
+        protocol.write_pending()
+        if protocol.writing_paused:
+            await protocol.drain()
+            if protocol.error is not None:
+                raise _again(protocol.error)
+
+    def _closed_error(self) -> errors.ConnectionClosedError:
+        error = self._protocol.error
+        if error is not None:
+            return _again(error)
+        return errors.ConnectionClosedError(
+            f"the connection to {self._session.endpoint.netloc} is closing",
+            data={"code": None, "reason": ""},
+        )
+
+    async def receive(self) -> list[str | bytes]:
+        protocol = self._protocol
+        while True:
+            inbox = protocol.inbox
+            if inbox:
+                protocol.inbox = []
+                protocol.unread = 0
+                if protocol.reading_paused:
+                    protocol.reading_paused = False
+                    protocol._transport().resume_reading()
+                return inbox
+            if protocol.error is not None:
+                raise _again(protocol.error)
+            if protocol.waiter is not None:
+                raise RuntimeError("another task is already waiting in receive()")
+            waiter = protocol.loop.create_future()
+            protocol.waiter = waiter
+            try:
+                await waiter
+            finally:
+                protocol.waiter = None
+
+    async def aclose(self) -> None:
+        protocol = self._protocol
+        if not self._closing:
+            self._closing = True
+            self._session.local_close = True
+            transport = protocol._transport()
+            if self._ws.state is _OPEN and not transport.is_closing():
+                self._ws.send_close(CloseCode.NORMAL_CLOSURE)
+                protocol.write_pending()
+                protocol.arm_close_timer()
+        try:
+            if not protocol.lost.done():
+                with anyio.move_on_after(self._close_timeout):
+                    await asyncio.shield(protocol.lost)
+        finally:
+            if not protocol.lost.done():
+                self._drop(protocol)
+                if protocol.error is None:
+                    protocol.error = self._session.closure_error(protocol.cause)

@@ -1,0 +1,579 @@
+"""The blocking WebSocket transport on ``websocket-client``: moves text frames only.
+
+What ``websocket-client`` does here: the opening handshake
+(:meth:`websocket.WebSocket.connect` on a socket we opened), frame encoding
+(:class:`websocket.ABNF`) and frame decoding (a :class:`websocket.frame_buffer`
+subclass). What this module adds:
+
+* the socket: TCP with ``TCP_NODELAY``, TLS through the SDK's context
+  (:mod:`.._tls`), so errors are classified the same way as in the async
+  transport (refused, DNS, certificate verification, timeout, HTTP status);
+* a buffered frame reader: one ``recv()`` of up to 256 KiB may hold many
+  frames, and :meth:`SyncTransport.receive` returns every message that is
+  complete in the buffer at once (websocket-client's own reader asks the
+  socket for 2 bytes, then the length, then the payload, and copies its
+  buffer on every step);
+* the message size limit, which websocket-client lacks: a frame's length is
+  checked against ``max_size`` (minus what a fragmented message already holds)
+  as soon as its header is read, *before* the payload is read, and the
+  connection is failed with close code 1009;
+* ping answers (RFC 6455 section 5.5.2) and the close handshake, with a write
+  lock shared by every writer so frames never interleave;
+* :meth:`SyncTransport.close` callable from any thread: it sends a close frame,
+  gives the reader ``close_timeout`` seconds to see the server's answer, then
+  shuts the socket down, which wakes a blocked :meth:`~SyncTransport.receive`.
+
+The transport starts no thread: the client runs one reader thread that calls
+:meth:`~SyncTransport.receive` in a loop.
+
+Writes block while the kernel's send buffer is full (the socket is in blocking
+mode, as in the raw client: a timeout would cost a ``poll`` per read). A
+:meth:`~SyncTransport.close` from another thread unblocks them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import struct
+import threading
+import time
+from typing import Final, cast
+
+import websocket
+
+from .. import errors
+from .._tls import (
+    DEFAULT_CLOSE_TIMEOUT,
+    DEFAULT_MAX_SIZE,
+    DEFAULT_OPEN_TIMEOUT,
+    USER_AGENT,
+    Endpoint,
+    connect_error,
+    handshake_rejected,
+    parse_url,
+    ssl_context_for,
+)
+
+__all__ = ["SyncTransport"]
+
+_READ_SIZE: Final = 256 * 1024
+# Reads for one large payload are capped so that a 16 MiB message does not
+# allocate 16 MiB per recv() call.
+_MAX_READ: Final = 1024 * 1024
+
+_OP_CONT: Final = websocket.ABNF.OPCODE_CONT
+_OP_TEXT: Final = websocket.ABNF.OPCODE_TEXT
+_OP_BINARY: Final = websocket.ABNF.OPCODE_BINARY
+_OP_CLOSE: Final = websocket.ABNF.OPCODE_CLOSE
+_OP_PING: Final = websocket.ABNF.OPCODE_PING
+_OP_PONG: Final = websocket.ABNF.OPCODE_PONG
+
+_NORMAL_CLOSURE: Final = 1000
+_PROTOCOL_ERROR: Final = 1002
+_ABNORMAL_CLOSURE: Final = 1006
+_INVALID_DATA: Final = 1007
+_MESSAGE_TOO_BIG: Final = 1009
+
+
+class _PeerEOF(Exception):
+    """The server closed the TCP connection."""
+
+
+class _TooBig(Exception):
+    """A frame header announced more bytes than the message may still hold."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"a frame of {length} bytes exceeds the remaining limit of {limit} bytes")
+        self.length = length
+        self.limit = limit
+
+
+class _FrameReader(websocket.frame_buffer):
+    """websocket-client's frame decoder over a growable buffer, with a size limit.
+
+    ``limit`` is set by the transport before each frame: the bytes the current
+    message may still take (``None``: no limit).
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__(sock.recv, True)
+        self._buf = bytearray()
+        self._pos = 0
+        self.limit: int | None = None
+
+    def recv_strict(self, bufsize: int) -> bytes:
+        buf = self._buf
+        start = self._pos
+        end = start + bufsize
+        if end <= len(buf):
+            self._pos = end
+            return bytes(buf[start:end])
+        # Not enough buffered: drop what was consumed (once per network read,
+        # not per frame), then read until the request is satisfied.
+        if start:
+            del buf[:start]
+            self._pos = 0
+        while len(buf) < bufsize:
+            chunk = self.recv(min(max(_READ_SIZE, bufsize - len(buf)), _MAX_READ))
+            if not chunk:
+                raise _PeerEOF("the server closed the connection")
+            buf += chunk
+        self._pos = bufsize
+        return bytes(buf[:bufsize])
+
+    def recv_length(self) -> None:
+        super().recv_length()
+        limit = self.limit
+        length = self.length
+        if limit is not None and length is not None and length > limit:
+            raise _TooBig(length, limit)
+
+    def has_frame(self) -> bool:
+        """Whether a whole frame is already buffered (so reading it needs no system call)."""
+        buf = self._buf
+        pos = self._pos
+        available = len(buf) - pos
+        if available < 2:
+            return False
+        second = buf[pos + 1]
+        length = second & 0x7F
+        header = 2
+        if length == 126:
+            header = 4
+            if available < header:
+                return False
+            (length,) = struct.unpack_from("!H", buf, pos + 2)
+        elif length == 127:
+            header = 10
+            if available < header:
+                return False
+            (length,) = struct.unpack_from("!Q", buf, pos + 2)
+        if second & 0x80:
+            header += 4
+        return available >= header + length
+
+
+class SyncTransport:
+    """A blocking WebSocket connection that sends and receives text frames.
+
+    Get one with :meth:`connect`. One thread calls :meth:`receive` in a loop;
+    any thread may call :meth:`send` and :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        endpoint: Endpoint,
+        max_size: int | None,
+        close_timeout: float,
+    ) -> None:
+        self._sock = sock
+        self._endpoint = endpoint
+        self._max_size = max_size
+        self._close_timeout = close_timeout
+        self._reader = _FrameReader(sock)
+        self._write_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        # Set when the connection is over (error recorded, socket shut down).
+        self._ended = threading.Event()
+        self._error: errors.ConnectionClosedError | None = None
+        self._pending_error: errors.ConnectionClosedError | None = None
+        self._reading = False
+        self._closing = False
+        self._close_sent = False
+        self._torn_down = False
+        self._frag_parts: list[bytes] | None = None
+        self._frag_text = False
+        self._frag_size = 0
+
+    # -- opening ------------------------------------------------------------
+
+    @classmethod
+    def connect(
+        cls,
+        url: str | Endpoint,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        verify_ssl: bool = True,
+        max_size: int | None = DEFAULT_MAX_SIZE,
+        open_timeout: float | None = DEFAULT_OPEN_TIMEOUT,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+        user_agent: str = USER_AGENT,
+    ) -> SyncTransport:
+        """Open a WebSocket connection to ``url`` and return the transport.
+
+        Arguments as for :meth:`.._async._transport.AsyncTransport.connect`.
+
+        Raises:
+            errors.ConnectionError: the host could not be resolved, refused the
+                connection, failed TLS (the message says when the certificate
+                verification failed), rejected the WebSocket handshake (with
+                the HTTP status), or the opening took longer than ``open_timeout``.
+            ValueError: an invalid URL or TLS settings (see :mod:`.._tls`).
+        """
+        endpoint = url if isinstance(url, Endpoint) else parse_url(url)
+        context = ssl_context_for(endpoint, verify_ssl=verify_ssl, ssl_context=ssl_context)
+        if max_size is not None and max_size <= 0:
+            raise ValueError(f"max_size must be positive or None, got {max_size}")
+        deadline = None if open_timeout is None else time.monotonic() + open_timeout
+
+        def remaining() -> float | None:
+            if deadline is None:
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("open_timeout expired")
+            return left
+
+        try:
+            sock = socket.create_connection((endpoint.host, endpoint.port), timeout=open_timeout)
+        except OSError as exc:
+            raise connect_error(exc, endpoint, open_timeout=open_timeout) from exc
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if context is not None:
+                sock.settimeout(remaining())
+                sock = context.wrap_socket(sock, server_hostname=endpoint.host)
+        except (OSError, ssl.SSLError) as exc:
+            sock.close()
+            raise connect_error(exc, endpoint, open_timeout=open_timeout) from exc
+        ws = websocket.WebSocket(skip_utf8_validation=True, enable_multithread=False)
+        try:
+            sock.settimeout(remaining())
+            ws.connect(  # type: ignore[no-untyped-call]
+                endpoint.url,
+                socket=sock,
+                timeout=remaining(),
+                header=[f"User-Agent: {user_agent}"],
+                suppress_origin=True,
+                redirect_limit=0,
+            )
+            sock.settimeout(None)
+        except websocket.WebSocketBadStatusException as exc:
+            sock.close()
+            raise handshake_rejected(endpoint, exc.status_code, exc.status_message or "") from exc
+        except (websocket.WebSocketTimeoutException, TimeoutError) as exc:
+            sock.close()
+            timeout_exc = TimeoutError(str(exc))
+            raise connect_error(timeout_exc, endpoint, open_timeout=open_timeout) from exc
+        except websocket.WebSocketException as exc:
+            sock.close()
+            status = ws.getstatus()
+            if status is not None and status != 101:
+                # A redirect (not followed: the SDK connects where it was told).
+                raise handshake_rejected(endpoint, status) from exc
+            raise errors.ConnectionError(
+                f"WebSocket handshake with {endpoint.url} failed: {exc}",
+                data={"reason": "handshake"},
+            ) from exc
+        except (OSError, ssl.SSLError) as exc:
+            sock.close()
+            raise connect_error(exc, endpoint, open_timeout=open_timeout) from exc
+        return cls(sock, endpoint, max_size, close_timeout)
+
+    # -- properties ---------------------------------------------------------
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """Where this transport is connected."""
+        return self._endpoint
+
+    @property
+    def closed(self) -> bool:
+        """``True`` once the connection is over (closed by either side, or lost)."""
+        return self._error is not None
+
+    @property
+    def close_code(self) -> int | None:
+        """The WebSocket close code once closed (1006: lost without close frame), else ``None``."""
+        error = self._error
+        return None if error is None else int(error.data["code"])
+
+    @property
+    def close_reason(self) -> str | None:
+        """Why the connection ended, in words, once it has; else ``None``."""
+        error = self._error
+        return None if error is None else error.message
+
+    # -- writing ------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Send ``text`` as one text frame. Thread-safe: frames are written whole.
+
+        Raises:
+            errors.ConnectionClosedError: the connection is closed or closing,
+                or writing failed.
+        """
+        if self._closing or self._error is not None:
+            raise self._closed_error()
+        frame = websocket.ABNF.create_frame(text, _OP_TEXT).format()
+        try:
+            with self._write_lock:
+                self._sock.sendall(frame)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            # ValueError: the socket was closed by another thread (fd -1).
+            raise self._closed_error(exc) from exc
+
+    def _send_control(self, opcode: int, payload: bytes, timeout: float | None) -> bool:
+        """Write a control frame; ``False`` if the lock or the socket was not available."""
+        frame = websocket.ABNF.create_frame(payload, opcode).format()
+        locked = self._write_lock.acquire(timeout=-1 if timeout is None else timeout)
+        if not locked:
+            return False
+        try:
+            self._sock.sendall(frame)
+        except (OSError, ssl.SSLError, ValueError):
+            return False
+        finally:
+            self._write_lock.release()
+        return True
+
+    def _closed_error(self, cause: BaseException | None = None) -> errors.ConnectionClosedError:
+        error = self._error
+        if error is not None:
+            copy = errors.ConnectionClosedError(error.message, data=error.data)
+            copy.__cause__ = error.__cause__
+            return copy
+        where = self._endpoint.netloc
+        if self._closing:
+            exc = errors.ConnectionClosedError(
+                f"the connection to {where} is closing", data={"code": None, "reason": ""}
+            )
+        else:
+            exc = errors.ConnectionClosedError(
+                f"the connection to {where} was lost: {cause or 'write failed'}",
+                data={"code": _ABNORMAL_CLOSURE, "reason": ""},
+            )
+        exc.__cause__ = cause
+        return exc
+
+    # -- reading ------------------------------------------------------------
+
+    def receive(self) -> list[str | bytes]:
+        """Block until messages arrive; return every complete one buffered (at least one).
+
+        ``str`` is a text frame, ``bytes`` a binary frame. Server pings are
+        answered here. Only one thread may be in ``receive()`` at a time.
+
+        Raises:
+            errors.ConnectionClosedError: the connection is over; the message
+                says why (closed by the server with its code and reason, closed
+                by the client, lost, a message over ``max_size``, a WebSocket
+                protocol violation). Raised again on later calls.
+            RuntimeError: another thread is already in ``receive()``.
+        """
+        with self._state_lock:
+            if self._pending_error is not None:
+                # Messages that came before the end were returned first.
+                self._error, self._pending_error = self._pending_error, None
+            if self._error is not None:
+                raise self._closed_error()
+            if self._reading:
+                raise RuntimeError("another thread is already in receive()")
+            self._reading = True
+        try:
+            return self._receive()
+        finally:
+            with self._state_lock:
+                self._reading = False
+
+    def _receive(self) -> list[str | bytes]:
+        out: list[str | bytes] = []
+        reader = self._reader
+        max_size = self._max_size
+        while True:
+            if max_size is not None:
+                reader.limit = max_size - self._frag_size
+            try:
+                frame = reader.recv_frame()
+            except _TooBig as exc:
+                so_far = f" (after {self._frag_size} bytes of fragments)" if self._frag_size else ""
+                return self._end(
+                    out,
+                    _MESSAGE_TOO_BIG,
+                    f"the server sent a message that is too large: a frame of {exc.length} "
+                    f"bytes{so_far} exceeds max_size ({max_size} bytes); the connection was closed",
+                    exc,
+                    fail=True,
+                )
+            except websocket.WebSocketProtocolException as exc:
+                return self._end(
+                    out,
+                    _PROTOCOL_ERROR,
+                    f"the server broke the WebSocket protocol ({exc}); the connection was closed",
+                    exc,
+                    fail=True,
+                )
+            except (_PeerEOF, OSError, ssl.SSLError, ValueError) as exc:
+                # ValueError: close() closed the socket under us.
+                return self._end(out, _ABNORMAL_CLOSURE, None, exc)
+
+            opcode = frame.opcode
+            # Always bytes: with skip_utf8_validation the decoder never decodes.
+            data = cast(bytes, frame.data)
+            if opcode in (_OP_TEXT, _OP_BINARY):
+                if self._frag_parts is not None:
+                    return self._protocol_error(
+                        out, "a new message started inside a fragmented one"
+                    )
+                if frame.fin:
+                    if opcode == _OP_BINARY:
+                        out.append(data)
+                    else:
+                        try:
+                            out.append(data.decode())
+                        except UnicodeDecodeError as exc:
+                            return self._bad_utf8(out, exc)
+                else:
+                    self._frag_parts = [data]
+                    self._frag_text = opcode == _OP_TEXT
+                    self._frag_size = len(data)
+            elif opcode == _OP_CONT:
+                if self._frag_parts is None:
+                    return self._protocol_error(out, "a continuation frame without a message")
+                self._frag_parts.append(data)
+                self._frag_size += len(data)
+                if frame.fin:
+                    whole = b"".join(self._frag_parts)
+                    self._frag_parts = None
+                    self._frag_size = 0
+                    if not self._frag_text:
+                        out.append(whole)
+                    else:
+                        try:
+                            out.append(whole.decode())
+                        except UnicodeDecodeError as exc:
+                            return self._bad_utf8(out, exc)
+            elif opcode == _OP_PING:
+                # RFC 6455 section 5.5.2: answer with the same payload.
+                self._send_control(_OP_PONG, data, self._close_timeout)
+            elif opcode == _OP_CLOSE:
+                return self._peer_closed(out, data)
+            # PONG: unsolicited or not, nothing to do (section 5.5.3).
+
+            if out and not reader.has_frame():
+                return out
+
+    def _protocol_error(self, out: list[str | bytes], detail: str) -> list[str | bytes]:
+        return self._end(
+            out,
+            _PROTOCOL_ERROR,
+            f"the server broke the WebSocket protocol ({detail}); the connection was closed",
+            None,
+            fail=True,
+        )
+
+    def _bad_utf8(self, out: list[str | bytes], exc: UnicodeDecodeError) -> list[str | bytes]:
+        # RFC 6455 section 8.1: invalid UTF-8 in a text message fails the connection.
+        return self._end(
+            out,
+            _INVALID_DATA,
+            f"the server sent a text frame that is not valid UTF-8 ({exc.reason}); "
+            "the connection was closed",
+            exc,
+            fail=True,
+        )
+
+    def _peer_closed(self, out: list[str | bytes], payload: bytes) -> list[str | bytes]:
+        code = 1005  # "no status received" (RFC 6455 section 7.1.5)
+        reason = ""
+        if len(payload) >= 2:
+            (code,) = struct.unpack("!H", payload[:2])
+            reason = payload[2:].decode("utf-8", "replace")
+        where = self._endpoint.netloc
+        if self._closing:
+            message = f"the connection to {where} was closed by the client"
+        else:
+            # Echo the close (section 5.5.1) unless close() already sent one.
+            self._send_close_once(code if code != 1005 else None, self._close_timeout)
+            message = f"the server at {where} closed the connection (code {code}"
+            message += f", reason {reason!r})" if reason else ")"
+        return self._end(out, code, message, None, reason=reason)
+
+    def _send_close_once(self, code: int | None, timeout: float | None) -> None:
+        with self._state_lock:
+            if self._close_sent:
+                return
+            self._close_sent = True
+        payload = b"" if code is None else struct.pack("!H", code)
+        self._send_control(_OP_CLOSE, payload, timeout)
+
+    def _end(
+        self,
+        out: list[str | bytes],
+        code: int,
+        message: str | None,
+        cause: BaseException | None,
+        *,
+        reason: str = "",
+        fail: bool = False,
+    ) -> list[str | bytes]:
+        """Record why the connection ended, tear it down, and raise (or return ``out`` first)."""
+        if fail:
+            self._send_close_once(code, self._close_timeout)
+        where = self._endpoint.netloc
+        if message is None:
+            if self._closing:
+                message = f"the connection to {where} was closed by the client"
+                code = _NORMAL_CLOSURE if self._close_sent else _ABNORMAL_CLOSURE
+            elif cause is not None and not isinstance(cause, _PeerEOF) and str(cause):
+                message = f"the connection to {where} was lost: {cause}"
+            else:
+                message = f"the connection to {where} was lost (closed without a close frame)"
+        error = errors.ConnectionClosedError(message, data={"code": code, "reason": reason})
+        error.__cause__ = cause
+        with self._state_lock:
+            if self._error is None and self._pending_error is None:
+                if out:
+                    self._pending_error = error
+                else:
+                    self._error = error
+        self._teardown()
+        if out:
+            return out
+        raise self._closed_error()
+
+    def _teardown(self) -> None:
+        """Shut the socket down (waking a blocked reader or writer) and close it, once."""
+        with self._state_lock:
+            if self._torn_down:
+                return
+            self._torn_down = True
+        with contextlib.suppress(OSError):  # already disconnected
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
+        self._ended.set()
+
+    # -- closing ------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection from any thread; idempotent; never raises a connection error.
+
+        Sends a close frame (if the connection is still open and no write holds
+        the lock for longer than ``close_timeout``). If a thread is blocked in
+        :meth:`receive`, it gets ``close_timeout`` seconds to read the server's
+        answer; then the socket is shut down, which makes that ``receive()``
+        raise :class:`~mediamtx_camera_sdk.errors.ConnectionClosedError`.
+        """
+        with self._state_lock:
+            if self._closing:
+                first = False
+            else:
+                self._closing = True
+                first = True
+            reading = self._reading
+            ended = self._error is not None or self._pending_error is not None
+        if first and not ended:
+            self._send_close_once(_NORMAL_CLOSURE, self._close_timeout)
+            if reading:
+                # The reader sees the server's close frame and tears down.
+                self._ended.wait(self._close_timeout)
+        with self._state_lock:
+            if self._error is None and self._pending_error is None:
+                self._error = errors.ConnectionClosedError(
+                    f"the connection to {self._endpoint.netloc} was closed by the client",
+                    data={"code": _NORMAL_CLOSURE, "reason": ""},
+                )
+        self._teardown()
