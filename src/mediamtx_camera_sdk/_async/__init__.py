@@ -1,0 +1,1 @@
+"""The asyncio/trio (anyio) client: ``CameraClient``, its transport and generated API."""

@@ -1,0 +1,1 @@
+"""The blocking client: ``SyncCameraClient``, its transport and generated API."""

@@ -1,0 +1,158 @@
+"""The model classes themselves: the seed's constructors, aliases, helpers, equality."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+from mediamtx_camera_sdk import models
+from mediamtx_camera_sdk.models import (
+    CameraInfo,
+    CameraList,
+    CameraMetrics,
+    CameraStatus,
+    FileInfo,
+    FilePage,
+    RecordingInfo,
+    SnapshotInfo,
+    SnapshotStatus,
+    StreamInfo,
+)
+
+
+def test_camera_info_positional_construction_as_in_the_seed() -> None:
+    info = CameraInfo("/dev/video0", "USB Camera", ["YUYV", "MJPEG"], "CONNECTED", "rtsp://h/cam0")
+    assert info.device_path == "/dev/video0"
+    assert info.name == "USB Camera"
+    assert info.capabilities == ["YUYV", "MJPEG"]
+    assert info.status == "CONNECTED"
+    assert info.stream_url == "rtsp://h/cam0"
+    # the richer fields default to "unknown"
+    assert info.resolution is None
+    assert info.fps is None
+    assert info.streams is None
+    assert info.metrics is None
+    assert info.formats == []
+    assert info.raw == {}
+
+
+def test_camera_info_stream_url_is_optional_and_seed_field_order_is_kept() -> None:
+    info = CameraInfo("camera0", "Cam", [], "DISCONNECTED")
+    assert info.stream_url is None
+    names = [f.name for f in attrs.fields(CameraInfo)]
+    assert names[:5] == ["device_path", "name", "capabilities", "status", "stream_url"]
+
+
+def test_recording_info_positional_construction_as_in_the_seed() -> None:
+    info = RecordingInfo("/dev/video0", "rec-1", "rec-1.mp4", 1700000000.5)
+    assert (info.device_path, info.recording_id, info.filename) == (
+        "/dev/video0",
+        "rec-1",
+        "rec-1.mp4",
+    )
+    assert info.start_time == 1700000000.5
+    assert info.duration is None
+    assert info.status == "active"
+    full = RecordingInfo("camera1", "r", "r.mp4", 1.0, 12.5, "STOPPED")
+    assert full.duration == 12.5
+    assert full.status == "STOPPED"
+    names = [f.name for f in attrs.fields(RecordingInfo)]
+    assert names[:6] == [
+        "device_path",
+        "recording_id",
+        "filename",
+        "start_time",
+        "duration",
+        "status",
+    ]
+
+
+def test_recording_info_start_time_may_be_unknown() -> None:
+    assert RecordingInfo("camera0", "x", "x.mp4", None).start_time is None
+
+
+def test_device_alias() -> None:
+    assert CameraInfo("camera3", "", [], "CONNECTED").device == "camera3"
+    assert RecordingInfo("/dev/video2", "a", "a.mp4", None).device == "/dev/video2"
+    assert SnapshotInfo("camera1", "s.jpg", "SUCCESS").device == "camera1"
+
+
+def test_models_use_slots() -> None:
+    info = CameraInfo("camera0", "", [], "CONNECTED")
+    with pytest.raises(AttributeError):
+        info.not_a_field = 1  # type: ignore[attr-defined]
+
+
+def test_raw_takes_no_part_in_equality_or_repr() -> None:
+    a = CameraInfo("camera0", "n", [], "CONNECTED", raw={"device": "camera0", "x": 1})
+    b = CameraInfo("camera0", "n", [], "CONNECTED", raw={"device": "camera0", "y": 2})
+    assert a == b
+    assert "raw" not in repr(a)
+    assert "'x'" not in repr(a)
+    assert a != CameraInfo("camera1", "n", [], "CONNECTED")
+
+
+def test_camera_list_is_a_list_with_counters() -> None:
+    cams = [
+        CameraInfo("camera0", "a", [], "CONNECTED"),
+        CameraInfo("camera1", "b", [], "DISCONNECTED"),
+    ]
+    explicit = CameraList(cams, total=5, connected=3)
+    assert isinstance(explicit, list)
+    assert len(explicit) == 2
+    assert explicit[0].device_path == "camera0"
+    assert (explicit.total, explicit.connected) == (5, 3)
+    derived = CameraList(cams)
+    assert (derived.total, derived.connected) == (2, 1)
+    assert derived.raw == {}
+    assert repr(derived).startswith("CameraList([CameraInfo(")
+    assert "total=2, connected=1" in repr(derived)
+    assert CameraList() == []
+
+
+def test_reader_count_reads_a_count_or_a_list() -> None:
+    assert CameraMetrics(readers=3).reader_count == 3
+    assert CameraMetrics(readers=[{"type": "rtspSession"}, {"type": "webRTC"}]).reader_count == 2
+    assert CameraMetrics().reader_count is None
+    assert StreamInfo("camera0", readers=[{}]).reader_count == 1
+    assert StreamInfo("camera0", readers=0).reader_count == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "ok"),
+    [("SUCCESS", True), ("completed", True), ("FAILED", False), ("PENDING", False)],
+)
+def test_snapshot_succeeded(status: str, ok: bool) -> None:
+    assert SnapshotInfo("camera0", "s.jpg", status).succeeded is ok
+
+
+def test_file_page_iterates_over_its_files() -> None:
+    files = [FileInfo("a.mp4"), FileInfo("b.mp4")]
+    page = FilePage(files, total=10, limit=2, offset=0)
+    assert len(page) == 2
+    assert [f.filename for f in page] == ["a.mp4", "b.mp4"]
+
+
+def test_status_enums_compare_equal_to_the_wire_strings() -> None:
+    assert CameraStatus.CONNECTED == "CONNECTED"
+    assert SnapshotStatus.COMPLETED == "completed"
+    assert CameraInfo("camera0", "", [], "CONNECTED").status == CameraStatus.CONNECTED
+
+
+def test_topics_are_the_documented_ones() -> None:
+    assert len(models.TOPICS) == 23
+    assert len(set(models.TOPICS)) == 23
+    assert all("." in topic for topic in models.TOPICS)
+
+
+def test_all_lists_every_public_class() -> None:
+    public = {
+        name
+        for name, value in vars(models).items()
+        if not name.startswith("_")
+        and isinstance(value, type)
+        and value.__module__ == models.__name__
+    }
+    assert public <= set(models.__all__)
+    for name in models.__all__:
+        assert getattr(models, name).__doc__
