@@ -5,6 +5,8 @@ Public names are re-exported here and listed in ``__all__``.
 
 from __future__ import annotations
 
+from ._async.client import CameraClient, EventStream
+from .config import Settings
 from .errors import (
     AuthenticationError,
     CallTimeoutError,
@@ -28,18 +30,38 @@ from .errors import (
     RpcError,
     UnsupportedError,
 )
+from .models import (
+    AuthResult,
+    CameraCapabilities,
+    CameraInfo,
+    CameraList,
+    FileInfo,
+    FilePage,
+    RecordingInfo,
+    SnapshotInfo,
+    TopicEvent,
+)
+from .protocol import Notification
 
 __version__ = "1.1.0.dev0"
 
 __all__ = [
+    "AuthResult",
     "AuthenticationError",
     "CallTimeoutError",
+    "CameraCapabilities",
+    "CameraClient",
+    "CameraInfo",
+    "CameraList",
     "CameraNotFoundError",
     "CameraServiceError",
     "CameraUnavailableError",
     "ClientClosedError",
     "ConnectionClosedError",
     "ConnectionError",
+    "EventStream",
+    "FileInfo",
+    "FilePage",
     "InternalServerError",
     "InvalidParamsError",
     "InvalidRequestError",
@@ -47,11 +69,16 @@ __all__ = [
     "MediaMTXError",
     "MethodNotFoundError",
     "NotFoundError",
+    "Notification",
     "PermissionDeniedError",
     "ProtocolError",
     "RateLimitedError",
     "RecordingInProgressError",
+    "RecordingInfo",
     "RpcError",
+    "Settings",
+    "SnapshotInfo",
+    "TopicEvent",
     "UnsupportedError",
     "__version__",
 ]

@@ -1,0 +1,806 @@
+"""``CameraClient``: the async client, on anyio (asyncio and trio).
+
+A thin adapter: it opens the transport, runs one reader task, waits for each
+call's reply, sleeps between reconnect attempts and runs handlers. Every
+protocol decision is made by the sans-IO core (:mod:`..protocol`) or the shared
+client logic (:mod:`.._base`, :mod:`.._flows`).
+
+Tasks: ``connect()`` (or ``async with``) opens a task group that holds the
+reader, the heartbeat, the deadline watcher, the reconnect supervisor and one
+delivery task per event handler. ``disconnect()`` closes it: nothing outlives
+it. Call ``connect()`` and ``disconnect()`` from the same task (as ``async with``
+does), which is what anyio's structured concurrency requires.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import os
+import ssl
+from collections.abc import AsyncIterator, Callable, Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+import anyio
+import anyio.abc
+
+from .. import _flows
+from .._base import ClientBase, call_args, make_event
+from .._download import DownloadPlan
+from .._events import EventBuffer, EventFilter
+from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Sleep
+from ..config import (
+    DEFAULT_AUTH_TYPE,
+    DEFAULT_DIALECT,
+    DEFAULT_HEARTBEAT,
+    DEFAULT_HOST,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PORT,
+    DEFAULT_RETRY_DELAY,
+    DEFAULT_TIMEOUT,
+    TokenProvider,
+)
+from ..errors import (
+    AuthenticationError,
+    CallTimeoutError,
+    CameraServiceError,
+    ClientClosedError,
+    ConnectionError,
+)
+from ..methods import MethodSpec
+from ..models import FileInfo, RecordingInfo
+from ..protocol import CallCompleted, Notification, PendingCall
+from ._api import AsyncApi
+from ._transport import AsyncTransport
+
+__all__ = ["CameraClient", "EventStream"]
+
+logger = logging.getLogger("mediamtx_camera_sdk")
+T = TypeVar("T")
+
+# Connection states (one attribute, read by properties and waits).
+_IDLE = "idle"  # never connected, or disconnected by the caller
+_CONNECTING = "connecting"
+_READY = "ready"
+_RECONNECTING = "reconnecting"
+_FAILED = "failed"  # reconnecting gave up
+
+
+class EventStream:
+    """An async iterator over the client's events (``async for event in client.events()``).
+
+    Buffered (``client.settings.event_buffer`` events by default): when the
+    consumer falls behind, the oldest events are dropped, counted in
+    :attr:`dropped`, and an ``sdk.events_dropped`` event (``params["count"]``)
+    says so in order. The iteration ends when the client is disconnected by the
+    caller, or when :meth:`aclose` is called. Usable as ``async with``.
+    """
+
+    def __init__(self, client: CameraClient, flt: EventFilter, maxlen: int) -> None:
+        self._client = client
+        self._filter = flt
+        self._buffer = EventBuffer(maxlen, lambda n: make_event(_flows.EVENT_DROPPED, {"count": n}))
+        self._wakeup: anyio.Event | None = None
+        self._ended = False
+
+    @property
+    def dropped(self) -> int:
+        """How many events were dropped because this consumer fell behind."""
+        return self._buffer.dropped
+
+    def _push(self, event: Notification) -> None:
+        if self._filter.matches(event.method, event.params):
+            self._buffer.push(event)
+            if self._wakeup is not None:
+                self._wakeup.set()
+
+    def _end(self) -> None:
+        self._ended = True
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> Notification:
+        while True:
+            item = self._buffer.pop()
+            if item is not None:
+                return item  # type: ignore[no-any-return]
+            if self._ended:
+                raise StopAsyncIteration
+            self._wakeup = anyio.Event()
+            await self._wakeup.wait()
+
+    async def aclose(self) -> None:
+        """Stop receiving events; the iteration ends."""
+        self._client._streams.discard(self)
+        self._end()
+
+    async def __aenter__(self) -> EventStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class _HandlerWorker:
+    """Runs one handler's events in order, off the reader (a slow handler delays only itself)."""
+
+    def __init__(self, maxlen: int) -> None:
+        self.queue = EventBuffer(maxlen, lambda n: None)
+        self.wakeup = anyio.Event()
+
+    def push(self, handler: Callable[..., Any], argument: Any) -> None:
+        self.queue.push((handler, argument))
+        self.wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            item = self.queue.pop()
+            if item is None:
+                self.wakeup = anyio.Event()
+                await self.wakeup.wait()
+                continue
+            handler, argument = item
+            try:
+                if _is_async_callable(handler):
+                    await handler(*call_args(argument))
+                else:
+                    # A sync handler runs in a worker thread so that one that
+                    # blocks cannot stall the event loop (and with it the reader).
+                    result = await anyio.to_thread.run_sync(handler, *call_args(argument))
+                    if inspect.isawaitable(result):
+                        await result
+            except anyio.get_cancelled_exc_class():
+                raise
+            except Exception:
+                logger.exception("event handler %r raised", handler)
+
+
+def _is_async_callable(func: Callable[..., Any]) -> bool:
+    while hasattr(func, "func"):  # functools.partial
+        func = func.func
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004 - callable objects with async __call__
+    )
+
+
+class CameraClient(AsyncApi, ClientBase):
+    """The async client of the MediaMTX Camera Service (asyncio and trio, through anyio).
+
+    The constructor takes the seed's parameters; every other setting is
+    keyword-only. Settings not passed come from the ``MEDIAMTX_*`` environment
+    variables, then the defaults (see :mod:`mediamtx_camera_sdk.config`).
+
+    Args:
+        host, port, use_ssl: where the service is (``ws[s]://host:port/ws``).
+        auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
+        auth_token: a JWT. api_key: an API key.
+        max_retries: reconnection attempts after a drop, and retries of the
+            first connect (``None``: forever).
+        retry_delay: the base of the exponential backoff (seconds; full jitter).
+        url: a full ``ws://`` or ``wss://`` URL (beats host, port and use_ssl).
+        timeout: the default per-call timeout in seconds.
+        dialect: ``"auto"`` (detect), ``"current"`` or ``"legacy"``.
+        ssl_context: TLS settings for ``wss://`` (a private CA, client certs).
+        verify_ssl: ``False`` to skip certificate checks (explicit, logged).
+        heartbeat_interval: send a ``ping`` after this many idle seconds
+            (``None``: no heartbeat).
+        token_provider: a callable (sync or async) returning a fresh token, used on
+            every (re)connect and once when a token expires.
+        reconnect: reconnect automatically after a drop.
+        heartbeat_timeout: seconds a heartbeat ping may take before the
+            connection is considered dead.
+        max_message_size: the largest message accepted from the server (bytes).
+        open_timeout: seconds for TCP, TLS and WebSocket handshakes.
+        wait_for_reconnect: calls made while reconnecting wait (up to their
+            timeout) instead of failing at once.
+        event_buffer: events buffered per iterator or handler before the oldest
+            are dropped.
+        max_retry_delay: the cap of the backoff (seconds).
+
+    Raises:
+        InvalidParamsError: an invalid setting.
+    """
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        use_ssl: bool = False,
+        auth_type: str = DEFAULT_AUTH_TYPE,
+        auth_token: str | None = None,
+        api_key: str | None = None,
+        max_retries: int | None = DEFAULT_MAX_RETRIES,
+        retry_delay: float = DEFAULT_RETRY_DELAY,
+        *,
+        url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        dialect: str = DEFAULT_DIALECT,
+        ssl_context: ssl.SSLContext | None = None,
+        verify_ssl: bool = True,
+        heartbeat_interval: float | None = DEFAULT_HEARTBEAT,
+        token_provider: TokenProvider | None = None,
+        reconnect: bool = True,
+        heartbeat_timeout: float = 5.0,
+        max_message_size: int = 16 * 1024 * 1024,
+        open_timeout: float = 10.0,
+        wait_for_reconnect: bool = True,
+        event_buffer: int = 1000,
+        max_retry_delay: float = 30.0,
+    ) -> None:
+        arguments = dict(locals())
+        del arguments["self"]
+        ClientBase.__init__(self, arguments)
+        self._state = _IDLE
+        self._failure: CameraServiceError | None = None
+        self._transport: AsyncTransport | None = None
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._state_changed: anyio.Event | None = None
+        self._deadline_changed: anyio.Event | None = None
+        self._watched_deadline = math.inf
+        self._auth_lock: anyio.Lock | None = None
+        self._workers: dict[Any, _HandlerWorker] = {}
+        self._streams: set[EventStream] = set()
+        self._last_sent = 0.0
+        self._last_received = 0.0
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> CameraClient:
+        """A client configured from the ``MEDIAMTX_*`` variables; ``overrides`` win."""
+        return cls(**overrides)
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def connected(self) -> bool:
+        """True while a connection is open (authenticated or not)."""
+        return self._protocol.connected
+
+    async def __aenter__(self) -> CameraClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.disconnect()
+
+    async def connect(self) -> None:
+        """Connect, authenticate (when credentials are set) and start the background tasks.
+
+        Retries a failed connection up to ``max_retries`` times with backoff.
+        Does nothing when already connected.
+
+        Raises:
+            AuthenticationError: the credentials were refused (not retried).
+            ConnectionError: the service could not be reached.
+            CallTimeoutError: the service did not answer ``authenticate`` in time.
+        """
+        if self._tg is not None:
+            return
+        self._closed = False
+        self._failure = None
+        self._state_changed = anyio.Event()
+        self._deadline_changed = anyio.Event()
+        self._auth_lock = anyio.Lock()
+        tg = anyio.create_task_group()
+        await tg.__aenter__()
+        self._tg = tg
+        self._set_state(_CONNECTING)
+        try:
+            await self._drive(self._connect_flow(reconnecting=False))
+        except BaseException as exc:
+            await self._shutdown(exc)
+            raise
+        self._set_state(_READY)
+        tg.start_soon(self._deadline_watcher)
+        if self._settings.heartbeat_interval is not None:
+            tg.start_soon(self._heartbeat)
+        logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
+
+    async def disconnect(self) -> None:
+        """Close the connection and stop every background task. Never reconnects after it.
+
+        Pending calls fail with :class:`ConnectionClosedError`; event iterators end.
+        Safe to call more than once.
+        """
+        if self._tg is None:
+            self._closed = True
+            return
+        await self._shutdown(None)
+        logger.info("disconnected from %s", self.url)
+
+    async def close(self) -> None:
+        """Alias of :meth:`disconnect`."""
+        await self.disconnect()
+
+    async def _shutdown(self, exc: BaseException | None) -> None:
+        self._closed = True
+        for stream in list(self._streams):
+            stream._end()
+        self._streams.clear()
+        transport, self._transport = self._transport, None
+        self._fail_pending(ClientClosedError("the client was disconnected"))
+        self._set_state(_IDLE)
+        tg, self._tg = self._tg, None
+        if transport is not None:
+            with anyio.CancelScope(shield=True):
+                await transport.aclose()
+        self._workers.clear()
+        if tg is not None:
+            tg.cancel_scope.cancel()
+            await tg.__aexit__(None, None, None)
+
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        if self._state_changed is not None:
+            self._state_changed.set()
+            self._state_changed = anyio.Event()
+
+    def _fail_pending(self, cause: BaseException | None) -> None:
+        if not self._protocol.connected:
+            return
+        for call in self._protocol.connection_lost(cause):
+            if call.waiter is not None:
+                call.waiter.set()
+
+    # ------------------------------------------------------------ the driver
+
+    async def _drive(self, flow: Flow, *, gated: bool = False) -> Any:
+        """Run a shared flow, performing each operation it yields (see ``_flows``)."""
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                op = flow.throw(error) if error is not None else flow.send(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                value, error = await self._perform(op, gated), None
+            except Exception as exc:
+                value, error = None, exc
+
+    async def _perform(self, op: _flows.Op, gated: bool) -> Any:
+        if type(op) is Call:
+            return await self._roundtrip(op.method, op.params, op.timeout, gated=gated)
+        if type(op) is Authenticate:
+            return await self._authenticate(op)
+        if type(op) is Open:
+            return await self._open()
+        if type(op) is Close:
+            self._abort(ConnectionError(f"connection closed: {op.reason}"))
+            return None
+        if type(op) is FetchToken:
+            return await self._fetch_token()
+        if type(op) is Sleep:
+            await anyio.sleep(op.seconds)
+            return None
+        if type(op) is Emit:
+            self._dispatch(op.event)
+            return None
+        raise TypeError(f"unknown flow operation {op!r}")  # pragma: no cover
+
+    async def _open(self) -> None:
+        s = self._settings
+        transport = await AsyncTransport.connect(
+            self._endpoint,
+            ssl_context=s.ssl_context,
+            verify_ssl=s.verify_ssl,
+            max_size=s.max_message_size,
+            open_timeout=s.open_timeout,
+        )
+        if self._closed or self._tg is None:
+            await transport.aclose()
+            raise ClientClosedError("the client was disconnected while connecting")
+        self._transport = transport
+        self._protocol.connection_made()
+        now = anyio.current_time()
+        self._last_sent = self._last_received = now
+        self._tg.start_soon(self._reader, transport)
+
+    async def _authenticate(self, op: Authenticate) -> Any:
+        timeout = op.timeout or self._settings.timeout
+        now = anyio.current_time()
+        call = self._protocol.start_authenticate(
+            op.token,
+            op.auth_type,  # type: ignore[arg-type]
+            deadline=now + timeout,
+            timeout=timeout,
+        )
+        return await self._await_call(call, timeout)
+
+    async def _fetch_token(self) -> str:
+        provider = self._settings.token_provider
+        if provider is None:  # pragma: no cover - the flows only ask when one is set
+            raise AuthenticationError("no token provider", method="authenticate")
+        try:
+            token = provider()
+            if inspect.isawaitable(token):
+                token = await token
+        except anyio.get_cancelled_exc_class():
+            raise
+        except Exception as exc:
+            raise AuthenticationError(
+                f"the token provider failed: {type(exc).__name__}", method="authenticate"
+            ) from exc
+        return token
+
+    # ------------------------------------------------------------ calls
+
+    async def call(
+        self, method: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> Any:
+        """Call any service method by name and return its raw (decoded JSON) result.
+
+        For calls the typed methods do not cover (or a newer service's calls).
+
+        Raises:
+            RpcError: the server's error (its subclass for the code).
+            CallTimeoutError: no reply within ``timeout`` (default: the client's).
+            ConnectionError: not connected, or the connection was lost.
+            ClientClosedError: the client was disconnected by the caller.
+            InvalidParamsError: ``method`` or ``params`` are malformed.
+        """
+        self._check_call_arguments(method, params)
+        return await self._call(method, params, timeout)
+
+    async def _invoke(
+        self, spec: MethodSpec[T], params: dict[str, Any] | None, timeout: float | None
+    ) -> T:
+        self._prepare(spec, params)
+        raw = await self._call(spec.name, params, timeout)
+        return self._decode(spec, raw)
+
+    async def _call(
+        self, method: str, params: Mapping[str, Any] | None, timeout: float | None
+    ) -> Any:
+        if self._settings.token_provider is None:
+            return await self._roundtrip(method, params, timeout, gated=True)
+        return await self._drive(
+            _flows.call_with_reauth_flow(self._settings, method, params, timeout), gated=True
+        )
+
+    def _timeout(self, timeout: float | None) -> float:
+        if timeout is None:
+            return self._settings.timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            from ..errors import InvalidParamsError
+
+            raise InvalidParamsError(
+                f"timeout must be a positive number of seconds, not {timeout!r}",
+                code=-32602,
+                data={"param": "timeout", "rule": "> 0"},
+            )
+        return float(timeout)
+
+    async def _roundtrip(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None,
+        timeout: float | None,
+        *,
+        gated: bool,
+    ) -> Any:
+        seconds = self._timeout(timeout)
+        deadline = anyio.current_time() + seconds
+        if gated and self._state != _READY:
+            await self._wait_ready(method, deadline, seconds)
+        call = self._protocol.start_call(method, params, deadline=deadline, timeout=seconds)
+        return await self._await_call(call, seconds)
+
+    async def _await_call(self, call: PendingCall, seconds: float) -> Any:
+        call.waiter = waiter = anyio.Event()
+        transport = self._transport
+        try:
+            if call.deadline is not None and call.deadline < self._watched_deadline:
+                changed = self._deadline_changed
+                if changed is not None:
+                    changed.set()
+            if transport is not None:
+                try:
+                    await transport.send(call.text)
+                except ConnectionError as exc:
+                    # The reader sees the same failure; fail every pending call now.
+                    self._lost(transport, exc)
+            self._last_sent = anyio.current_time()
+            await waiter.wait()
+        except BaseException:
+            if not call.done:
+                self._protocol.cancel(call)
+            raise
+        return call.outcome()
+
+    async def _wait_ready(self, method: str, deadline: float, seconds: float) -> None:
+        while self._state != _READY:
+            if self._closed or self._state == _IDLE:
+                raise ClientClosedError(
+                    f"not connected: call connect() before {method}"
+                    if not self._closed
+                    else f"the client is closed; cannot call {method}",
+                    method=method,
+                )
+            if self._state == _FAILED:
+                raise ConnectionError(
+                    f"the connection was lost and could not be restored: {self._failure}",
+                    method=method,
+                ) from self._failure
+            if not self._settings.wait_for_reconnect:
+                raise ConnectionError(
+                    f"not connected (reconnecting); {method} not sent", method=method
+                )
+            changed = self._state_changed
+            assert changed is not None  # set by connect()
+            with anyio.move_on_after(deadline - anyio.current_time()):
+                await changed.wait()
+                continue
+            raise CallTimeoutError(
+                f"{method} timed out after {seconds:g} s waiting for the connection",
+                method=method,
+            )
+
+    # ------------------------------------------------------------ background tasks
+
+    async def _reader(self, transport: AsyncTransport) -> None:
+        protocol = self._protocol
+        try:
+            while True:
+                frames = await transport.receive()
+                self._last_received = anyio.current_time()
+                for frame in frames:
+                    for event in protocol.receive_text(frame):
+                        if type(event) is CallCompleted:
+                            waiter = event.call.waiter
+                            if waiter is not None:
+                                waiter.set()
+                        elif type(event) is Notification:
+                            self._dispatch(event)
+                        else:
+                            logger.warning("protocol violation from %s: %r", self.url, event)
+        except ConnectionError as exc:
+            self._lost(transport, exc)
+        except anyio.get_cancelled_exc_class():
+            raise
+        except Exception as exc:  # a bug: fail loudly in the log, recover the connection
+            logger.exception("reader failed")
+            self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
+
+    def _abort(self, exc: ConnectionError) -> None:
+        transport = self._transport
+        if transport is not None:
+            self._lost(transport, exc)
+
+    def _lost(self, transport: AsyncTransport, exc: ConnectionError) -> None:
+        """The connection ``transport`` is over: fail its calls, tell the app, reconnect."""
+        if transport is not self._transport:
+            return
+        self._transport = None
+        established = self._state == _READY
+        self._fail_pending(exc)
+        tg = self._tg
+        if tg is not None:
+            tg.start_soon(transport.aclose)
+        if self._closed or tg is None:
+            return
+        if not established:
+            return  # a connect flow is running: it retries by itself
+        logger.warning("connection to %s lost: %s", self.url, exc.message)
+        self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
+        if self._settings.reconnect:
+            self._set_state(_RECONNECTING)
+            tg.start_soon(self._reconnect)
+        else:
+            self._failure = exc
+            self._set_state(_FAILED)
+
+    async def _reconnect(self) -> None:
+        try:
+            await self._drive(self._connect_flow(reconnecting=True))
+        except CameraServiceError as exc:
+            logger.warning("could not reconnect to %s: %s", self.url, exc)
+            self._failure = exc
+            self._set_state(_FAILED)
+            self._dispatch(
+                make_event(_flows.EVENT_CONNECTION_LOST, {"reason": str(exc), "final": True})
+            )
+            return
+        self._reconnects += 1
+        self._set_state(_READY)
+        logger.info("reconnected to %s", self.url)
+        self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
+
+    async def _deadline_watcher(self) -> None:
+        protocol = self._protocol
+        while True:
+            deadline = protocol.next_deadline()
+            self._watched_deadline = math.inf if deadline is None else deadline
+            changed = self._deadline_changed = anyio.Event()
+            if deadline is None:
+                await changed.wait()
+                continue
+            with anyio.move_on_after(deadline - anyio.current_time()):
+                await changed.wait()
+            for call in protocol.expire(anyio.current_time()):
+                if call.waiter is not None:
+                    call.waiter.set()
+
+    async def _heartbeat(self) -> None:
+        """Ping after ``heartbeat_interval`` seconds without sending or without receiving.
+
+        Not sending: the current service drops connections idle for ~10 s. Not
+        receiving: a silent server may be gone (a blackhole); a ping that gets
+        no reply within ``heartbeat_timeout`` ends the connection.
+        """
+        interval = self._settings.heartbeat_interval
+        if interval is None:  # pragma: no cover - started only with a heartbeat
+            return
+        while True:
+            if self._state != _READY:
+                changed = self._state_changed
+                if changed is not None:
+                    await changed.wait()
+                continue
+            wait = min(self._last_sent, self._last_received) + interval - anyio.current_time()
+            if wait > 0:
+                await anyio.sleep(wait)
+                continue
+            transport = self._transport
+            try:
+                await self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
+            except CallTimeoutError:
+                if transport is not None:
+                    self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
+            except CameraServiceError as exc:
+                logger.debug("heartbeat ping failed: %s", exc)
+                await anyio.sleep(interval)
+
+    # ------------------------------------------------------------ events
+
+    def _dispatch(self, event: Notification) -> None:
+        self._observe_notification(event)
+        tg = self._tg
+        if tg is not None:
+            for key, handler, argument in self._targets(event):
+                worker = self._workers.get(key)
+                if worker is None:
+                    worker = self._workers[key] = _HandlerWorker(self._settings.event_buffer)
+                    tg.start_soon(worker.run)
+                worker.push(handler, argument)
+        for stream in self._streams:
+            stream._push(event)
+
+    def events(
+        self, *names: str, device: str | None = None, buffer: int | None = None
+    ) -> EventStream:
+        """Iterate over events: ``async for event in client.events("camera_status_update")``.
+
+        ``names`` filter by notification name, topic, SDK event or ``prefix.*``
+        pattern (none: everything); ``device`` keeps only events about that
+        camera. ``sdk.events_missed`` (after a reconnect) and
+        ``sdk.events_dropped`` (this consumer fell behind) always come through.
+        Each event has ``method``, ``params`` (raw) and ``data`` (typed, or None).
+
+        Raises:
+            InvalidParamsError: a name is not a non-empty string.
+        """
+        stream = EventStream(
+            self, EventFilter(names, device), buffer or self._settings.event_buffer
+        )
+        if self._closed:
+            stream._end()
+        else:
+            self._streams.add(stream)
+        return stream
+
+    # ------------------------------------------------------------ recordings and files
+
+    async def get_recording_status(
+        self, device_path: str, *, timeout: float | None = None
+    ) -> RecordingInfo | None:
+        """The latest known recording of a camera, or None when this client knows of none.
+
+        No service has a recording-status call: the answer comes from the
+        ``start_recording``/``stop_recording`` results seen by this client and
+        the recording notifications, which keep it current while connected. For
+        a finished recording on the current service the file's size and
+        duration are refreshed from ``get_recording_info``.
+        """
+        flow = self._recording_status_flow(device_path, timeout)
+        info: RecordingInfo | None = await self._drive(flow, gated=True)
+        return info
+
+    async def iter_recordings(self, *, page_size: int | None = None) -> AsyncIterator[FileInfo]:
+        """Every recording, newest first, fetching pages as needed."""
+        async for item in self._iter_files("list_recordings", page_size):
+            yield item
+
+    async def iter_snapshots(self, *, page_size: int | None = None) -> AsyncIterator[FileInfo]:
+        """Every snapshot, newest first, fetching pages as needed."""
+        async for item in self._iter_files("list_snapshots", page_size):
+            yield item
+
+    async def _iter_files(self, method: str, page_size: int | None) -> AsyncIterator[FileInfo]:
+        limit = self._page_size(page_size)
+        offset: int | None = 0
+        while offset is not None:
+            page = await self._list_page(method, limit, offset)
+            for item in page.files:
+                yield item
+            offset = self._next_offset(page, offset)
+
+    async def _list_page(self, method: str, limit: int, offset: int) -> Any:
+        if method == "list_recordings":
+            return await self.list_recordings(limit=limit, offset=offset)
+        return await self.list_snapshots(limit=limit, offset=offset)
+
+    async def download_recording(
+        self,
+        filename: str,
+        dest: str | os.PathLike[str],
+        progress: Callable[[int, int | None], Any] | None = None,
+    ) -> str:
+        """Download a recording to ``dest`` (a file path or a directory); returns the path.
+
+        Streamed to a temporary file beside the destination and renamed when
+        complete, so an interrupted download leaves no partial file. ``progress``
+        is called with (bytes so far, total or None).
+
+        Raises:
+            NotFoundError: no such file. AuthenticationError: credentials refused.
+            ConnectionError: the download failed. InvalidParamsError: a bad name.
+        """
+        return await self._download("recordings", filename, dest, progress)
+
+    async def download_snapshot(
+        self,
+        filename: str,
+        dest: str | os.PathLike[str],
+        progress: Callable[[int, int | None], Any] | None = None,
+    ) -> str:
+        """Download a snapshot to ``dest`` (a file or a folder); see :meth:`download_recording`."""
+        return await self._download("snapshots", filename, dest, progress)
+
+    async def _download(
+        self,
+        kind: str,
+        filename: str,
+        dest: str | os.PathLike[str],
+        progress: Callable[[int, int | None], Any] | None,
+    ) -> str:
+        import httpx
+
+        plan = DownloadPlan.make(self, kind, filename, dest)
+        token = await self._current_credential()
+        try:
+            async with (
+                httpx.AsyncClient(
+                    verify=plan.verify, timeout=httpx.Timeout(self._settings.timeout)
+                ) as http,
+                http.stream("GET", plan.url, headers=plan.headers(token)) as response,
+            ):
+                plan.check_status(response.status_code)
+                total = plan.content_length(response.headers.get("content-length"))
+                with plan.open_temp() as out:
+                    done = 0
+                    async for chunk in response.aiter_bytes(plan.chunk_size):
+                        out.write(chunk)
+                        done += len(chunk)
+                        if progress is not None:
+                            result = progress(done, total)
+                            if inspect.isawaitable(result):
+                                await result
+                    plan.finish(out, done, total)
+        except httpx.HTTPError as exc:
+            raise plan.transport_error(exc) from exc
+        return plan.path
+
+    async def _current_credential(self) -> str | None:
+        if self._settings.token_provider is not None:
+            return await self._fetch_token()
+        return self._settings.credential

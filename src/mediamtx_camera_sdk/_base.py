@@ -1,0 +1,391 @@
+"""What both clients share, free of I/O: settings, state, method dispatch, event routing.
+
+``CameraClient`` (async) and ``SyncCameraClient`` (blocking) both derive from
+:class:`ClientBase`. Everything that does not wait, lock or touch a socket lives
+here, so the two clients cannot drift: preparing and decoding a call, what a
+result teaches the client (camera statuses, recordings in progress), which
+handlers an event goes to, the flow that restores a connection after a
+reconnect, and the recording-status answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from . import _flows
+from ._events import CameraCache, EventFilter, HandlerRegistry, RecordingTracker
+from ._flows import Backoff, Call, Emit, Flow
+from ._tls import Endpoint, resolve_endpoint
+from .config import Settings
+from .errors import (
+    ClientClosedError,
+    InvalidParamsError,
+    NotFoundError,
+    ProtocolError,
+    UnsupportedError,
+)
+from .methods import METHODS, MethodSpec
+from .models import CameraInfo, CameraList, FilePage, RecordingInfo
+from .protocol import Notification, RpcProtocol
+
+__all__ = ["ClientBase"]
+
+logger = logging.getLogger("mediamtx_camera_sdk")
+T = TypeVar("T")
+
+#: Results that update the client's picture of the cameras and recordings.
+_CAMERA_LIST_METHODS = frozenset({"get_camera_list", "get_cameras"})
+_RECORDING_METHODS = frozenset({"start_recording", "stop_recording"})
+_FINISHED = frozenset({"STOPPED", "COMPLETED", "FAILED", "ERROR"})
+
+
+def make_event(method: str, params: Mapping[str, Any]) -> Notification:
+    """An event object of the same type the server's notifications arrive as."""
+    return Notification(method, params)
+
+
+class ClientBase:
+    """State and decisions shared by :class:`CameraClient` and :class:`SyncCameraClient`.
+
+    Attributes:
+        on_camera_status_update: the seed's hook: called with a ``CameraInfo``
+            for every ``camera_status_update`` (sync or async callable).
+        on_recording_status_update: the seed's hook: called with a
+            ``RecordingInfo`` for every ``recording_status_update``.
+        on_connection_lost: the seed's hook: called (no arguments) when an
+            established connection drops.
+        on_reconnected: called (no arguments) after a reconnect, once the
+            connection is authenticated and the subscriptions are restored.
+    """
+
+    on_camera_status_update: Callable[[CameraInfo], Any] | None
+    on_recording_status_update: Callable[[RecordingInfo], Any] | None
+    on_connection_lost: Callable[[], Any] | None
+    on_reconnected: Callable[[], Any] | None
+
+    def __init__(self, arguments: Mapping[str, Any]) -> None:
+        self._settings = Settings.resolve(arguments)
+        s = self._settings
+        try:
+            self._endpoint: Endpoint = resolve_endpoint(
+                url=s.url, host=s.host, port=s.port, use_ssl=s.use_ssl
+            )
+        except ValueError as exc:
+            raise InvalidParamsError(
+                str(exc), code=-32602, data={"param": "url", "rule": "ws:// or wss:// URL"}
+            ) from None
+        self._protocol = RpcProtocol(s.dialect)
+        self._backoff = Backoff(s.retry_delay, s.max_retry_delay)
+        self._handlers = HandlerRegistry()
+        self._cameras = CameraCache()
+        self._recordings = RecordingTracker()
+        self._closed = False  # set by disconnect()/close(): no reconnects after it
+        self._reconnects = 0
+        self.on_camera_status_update = None
+        self.on_recording_status_update = None
+        self.on_connection_lost = None
+        self.on_reconnected = None
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings (arguments, then ``MEDIAMTX_*``, then defaults)."""
+        return self._settings
+
+    @property
+    def url(self) -> str:
+        """The WebSocket URL the client connects to."""
+        return self._endpoint.url
+
+    @property
+    def http_url(self) -> str:
+        """The base ``http(s)://host:port`` URL of the service's file downloads."""
+        scheme = "https" if self._endpoint.secure else "http"
+        return f"{scheme}://{self._endpoint.netloc}"
+
+    @property
+    def authenticated(self) -> bool:
+        """True while the connection is authenticated."""
+        return self._protocol.ready
+
+    @property
+    def role(self) -> str | None:
+        """The role the service granted (``viewer``, ``operator``, ``admin``), if known."""
+        return self._protocol.role
+
+    @property
+    def dialect(self) -> str | None:
+        """``"current"`` or ``"legacy"``: the service generation, once known."""
+        return self._protocol.dialect
+
+    @property
+    def reconnect_count(self) -> int:
+        """How many times the client reconnected after a drop."""
+        return self._reconnects
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Protocol counters: calls, replies, notifications, violations by kind, late replies."""
+        return self._protocol.stats.as_dict()
+
+    def __repr__(self) -> str:
+        state = "connected" if self._protocol.connected else "disconnected"
+        return f"<{type(self).__name__} {self.url} {state} dialect={self.dialect} role={self.role}>"
+
+    # ------------------------------------------------------- event handlers
+
+    def on(self, name: str, handler: Callable[..., Any] | None = None) -> Any:
+        """Register ``handler`` for events named ``name`` (or use as a decorator).
+
+        ``name`` is a notification method (``camera_status_update``), a topic
+        (``recording.start``), an SDK event (``sdk.reconnected``,
+        ``sdk.connection_lost``, ``sdk.events_missed``, ``sdk.events_dropped``), a
+        prefix pattern (``camera.*``) or ``"*"``. The handler gets the event
+        object (``method``, ``params``, ``data``); it may be sync or async. A
+        handler that raises is logged and keeps receiving events; a slow one
+        delays only itself.
+
+        Raises:
+            InvalidParamsError: ``name`` is not a non-empty string or ``handler``
+                is not callable.
+        """
+        EventFilter([name])  # validates the name
+        if handler is None:
+
+            def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+                self._handlers.add(name, func)
+                return func
+
+            return decorator
+        self._handlers.add(name, handler)
+        return handler
+
+    def off(self, name: str, handler: Callable[..., Any] | None = None) -> int:
+        """Unregister ``handler`` (every handler when None) for ``name``; returns how many."""
+        return self._handlers.remove(name, handler)
+
+    def _targets(self, event: Notification) -> list[tuple[Any, Callable[..., Any], Any]]:
+        """(key, callable, argument) for every handler that must get ``event``.
+
+        The key identifies the handler's delivery queue, so events reach each
+        handler in order while a slow handler delays only itself.
+        """
+        method = event.method
+        targets: list[tuple[Any, Callable[..., Any], Any]] = []
+        hook_spec = _SEED_HOOKS.get(method)
+        if hook_spec is not None:
+            attribute, model = hook_spec
+            hook = getattr(self, attribute)
+            if hook is not None:
+                if model is None:
+                    targets.append((attribute, hook, _NO_ARGUMENT))
+                elif isinstance(event.data, model):
+                    targets.append((attribute, hook, event.data))
+        if len(self._handlers):
+            targets.extend((h, h, event) for h in self._handlers.handlers_for(method, event.params))
+        return targets
+
+    # ------------------------------------------------------- what we learn
+
+    def _observe_notification(self, event: Notification) -> None:
+        """Update the camera and recording caches from a server notification."""
+        if event.method == "camera_status_update":
+            data = event.data
+            if isinstance(data, CameraInfo):
+                self._cameras.update(data.device_path, data.status)
+        elif event.method == "recording_status_update":
+            data = event.data
+            if isinstance(data, RecordingInfo):
+                self._recordings.record(data.device_path, data)
+
+    def _observe_result(self, method: str, result: Any) -> None:
+        """Update the caches from a decoded result."""
+        if method in _CAMERA_LIST_METHODS and isinstance(result, CameraList):
+            self._cameras.replace((c.device_path, c.status) for c in result)
+        elif method == "get_camera_status" and isinstance(result, CameraInfo):
+            self._cameras.update(result.device_path, result.status)
+        elif method in _RECORDING_METHODS and isinstance(result, RecordingInfo):
+            self._recordings.record(result.device_path, result)
+
+    def _recording_status(self, device: str) -> RecordingInfo | None:
+        if not isinstance(device, str) or not device:
+            raise InvalidParamsError(
+                "get_recording_status: device_path must be a non-empty string",
+                code=-32602,
+                data={"param": "device_path", "rule": "camera id"},
+                method="get_recording_status",
+            )
+        info = self._recordings.get(device)
+        return info if isinstance(info, RecordingInfo) else None
+
+    # ------------------------------------------------------------ calls
+
+    def _check_open(self, method: str) -> None:
+        if self._closed:
+            raise ClientClosedError(f"the client is closed; cannot call {method}", method=method)
+
+    def _prepare(self, spec: MethodSpec[Any], params: dict[str, Any] | None) -> None:
+        """Check a typed call against the service's dialect before anything is sent.
+
+        The generated method already validated the arguments (``build_params``);
+        what only the dialect can tell is checked here.
+
+        Raises:
+            UnsupportedError: the dialect is known and its service lacks the call.
+            InvalidParamsError: a parameter that dialect's service does not accept.
+        """
+        if self._closed:
+            self._check_open(spec.name)
+        dialect = self._protocol.dialect
+        if dialect is None:
+            return
+        if dialect not in spec.dialects:
+            raise UnsupportedError(
+                f"{spec.name} is not available on the {dialect} service",
+                data={"feature": spec.name, "dialect": dialect},
+                method=spec.name,
+            )
+        if params:
+            for param in spec.params:
+                if param.wire in params and dialect not in param.dialects:
+                    raise InvalidParamsError(
+                        f"{spec.name}: parameter {param.name!r} is not supported by the "
+                        f"{dialect} service",
+                        code=-32602,
+                        data={"param": param.name, "rule": f"not on the {dialect} service"},
+                        method=spec.name,
+                    )
+
+    def _decode(self, spec: MethodSpec[T], raw: Any) -> T:
+        result = spec.decode_result(raw)
+        self._observe_result(spec.name, result)
+        return result
+
+    @staticmethod
+    def _check_call_arguments(method: object, params: object) -> None:
+        if not isinstance(method, str) or not method:
+            raise InvalidParamsError(
+                f"method must be a non-empty string, not {method!r}",
+                code=-32602,
+                data={"param": "method", "rule": "non-empty string"},
+            )
+        if params is not None and not isinstance(params, Mapping):
+            raise InvalidParamsError(
+                f"params must be a mapping or None, not {type(params).__name__}",
+                code=-32602,
+                data={"param": "params", "rule": "mapping"},
+                method=method,
+            )
+
+    # ------------------------------------------------------------ flows
+
+    def _connect_flow(self, *, reconnecting: bool) -> Flow:
+        return _flows.connect_flow(
+            self._settings,
+            self._backoff,
+            reconnecting=reconnecting,
+            restore=lambda: self._restore_flow(reconnecting),
+        )
+
+    def _restore_flow(self, reconnecting: bool) -> Flow:
+        """After (re)connecting: re-subscribe; after a reconnect, resync and say so."""
+        timeout = self._settings.timeout
+        yield from _flows.resubscribe_flow(self._protocol.resubscribe_params(), timeout)
+        if not reconnecting:
+            return None
+        raw = yield from _flows.safe_resync_call("get_camera_list", timeout)
+        if raw is not None:
+            try:
+                cameras = METHODS["get_camera_list"].decode_result(raw)
+            except ProtocolError as exc:
+                logger.warning("camera list after reconnect did not decode: %s", exc.message)
+            else:
+                changed, vanished = self._cameras.changes(
+                    (c.device_path, c.status) for c in cameras
+                )
+                by_device = {c.device_path: c for c in cameras}
+                for device in changed:
+                    yield Emit(make_event("camera_status_update", dict(by_device[device].raw)))
+                for device in vanished:
+                    yield Emit(
+                        make_event(
+                            "camera_status_update", {"device": device, "status": "DISCONNECTED"}
+                        )
+                    )
+        yield Emit(
+            make_event(
+                _flows.EVENT_MISSED,
+                {"reason": "reconnected", "resynced": raw is not None},
+            )
+        )
+        return None
+
+    @staticmethod
+    def _next_offset(page: FilePage, offset: int) -> int | None:
+        """The next page's offset, or None when the listing is complete."""
+        got = len(page.files)
+        following = offset + got
+        if got == 0 or (page.total is not None and following >= page.total):
+            return None
+        return following
+
+    def _recording_status_flow(self, device: str, timeout: float | None) -> Flow:
+        """Answer ``get_recording_status``: see the clients' docstring for freshness."""
+        info = self._recording_status(device)
+        if info is None or self.dialect != "current" or not info.filename:
+            return info
+        if str(info.status).upper() not in _FINISHED:
+            return info
+        try:
+            raw = yield Call("get_recording_info", {"filename": info.filename}, timeout)
+            details = METHODS["get_recording_info"].decode_result(raw)
+        except (NotFoundError, ProtocolError):
+            return info
+        return attrs.evolve(
+            info,
+            file_size=details.file_size if details.file_size is not None else info.file_size,
+            duration=details.duration if details.duration is not None else info.duration,
+        )
+
+    @staticmethod
+    def _page_size(limit: int | None) -> int:
+        if limit is None:
+            return 100
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InvalidParamsError(
+                f"page_size must be an integer 1..1000, not {limit!r}",
+                code=-32602,
+                data={"param": "page_size", "rule": "1..1000"},
+            )
+        return limit
+
+
+#: Notification name -> (seed hook attribute, model its argument must be; None: no argument).
+_SEED_HOOKS: dict[str, tuple[str, type[Any] | None]] = {
+    "camera_status_update": ("on_camera_status_update", CameraInfo),
+    "recording_status_update": ("on_recording_status_update", RecordingInfo),
+    _flows.EVENT_CONNECTION_LOST: ("on_connection_lost", None),
+    _flows.EVENT_RECONNECTED: ("on_reconnected", None),
+}
+
+
+class _NoArgument:
+    """Marker: call the hook without an argument (the seed's ``on_connection_lost()``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no argument>"
+
+
+_NO_ARGUMENT = _NoArgument()
+
+
+def call_args(argument: Any) -> tuple[Any, ...]:
+    """The positional arguments for a handler call."""
+    return () if argument is _NO_ARGUMENT else (argument,)

@@ -1,0 +1,203 @@
+"""File downloads, the parts both clients share: URL, credentials, checks, atomic files.
+
+The HTTP request itself is the client's (``httpx.AsyncClient`` or
+``httpx.Client``); everything decided about a download is here: which URL,
+which header carries the credential, what each HTTP status means, and the
+temporary-file-then-rename discipline that leaves no half file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import ssl
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Final
+from urllib.parse import quote
+
+import attrs
+
+from ._tls import ssl_context_for
+from .errors import (
+    AuthenticationError,
+    CameraServiceError,
+    ConnectionError,
+    InvalidParamsError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+if TYPE_CHECKING:
+    from ._base import ClientBase
+
+__all__ = ["DownloadPlan"]
+
+CHUNK_SIZE: Final = 64 * 1024
+_KINDS: Final = frozenset({"recordings", "snapshots"})
+
+
+def check_filename(filename: object, method: str) -> str:
+    """A media file name: non-empty, no path separators, no ``..``.
+
+    Raises:
+        InvalidParamsError: otherwise (nothing is sent).
+    """
+    if (
+        not isinstance(filename, str)
+        or not filename
+        or filename in (".", "..")
+        or any(bad in filename for bad in ("/", "\\", "..", "\x00"))
+    ):
+        raise InvalidParamsError(
+            f"{method}: invalid file name {filename!r}: expected a plain file name",
+            code=-32602,
+            data={"param": "filename", "rule": "a file name without '/', '\\' or '..'"},
+            method=method,
+        )
+    return filename
+
+
+def looks_like_jwt(token: str) -> bool:
+    """JWTs are three base64url parts separated by dots; API keys are opaque."""
+    return token.count(".") == 2
+
+
+@attrs.define
+class DownloadPlan:
+    """Everything about one download except the HTTP I/O."""
+
+    method: str
+    url: str
+    path: str
+    verify: ssl.SSLContext | bool
+    auth_type: str
+    chunk_size: int = CHUNK_SIZE
+    _temp: str | None = None
+
+    @classmethod
+    def make(
+        cls, client: ClientBase, kind: str, filename: str, dest: str | os.PathLike[str]
+    ) -> DownloadPlan:
+        """Plan a download of ``filename`` from ``/files/{kind}/`` into ``dest``.
+
+        ``dest`` is a directory (the file keeps its name) or a file path whose
+        directory exists.
+
+        Raises:
+            InvalidParamsError: a bad file name or destination.
+        """
+        if kind not in _KINDS:  # pragma: no cover - internal misuse
+            raise ValueError(kind)
+        method = f"download_{kind[:-1]}"
+        check_filename(filename, method)
+        try:
+            target = Path(os.fspath(dest))
+        except TypeError:
+            raise InvalidParamsError(
+                f"{method}: dest must be a path, not {type(dest).__name__}",
+                code=-32602,
+                data={"param": "dest", "rule": "a path"},
+                method=method,
+            ) from None
+        if target.is_dir():
+            target = target / filename
+        if not target.parent.is_dir():
+            raise InvalidParamsError(
+                f"{method}: the folder {str(target.parent)!r} does not exist",
+                code=-32602,
+                data={"param": "dest", "rule": "an existing folder or a file in one"},
+                method=method,
+            )
+        s = client.settings
+        endpoint = client._endpoint
+        verify: ssl.SSLContext | bool = True
+        if endpoint.secure:
+            verify = (
+                ssl_context_for(endpoint, verify_ssl=s.verify_ssl, ssl_context=s.ssl_context)
+                or True
+            )
+        url = f"{client.http_url}/files/{kind}/{quote(filename, safe='')}"
+        return cls(method, url, str(target), verify, s.auth_type)
+
+    def headers(self, credential: str | None) -> dict[str, str]:
+        """The request headers: the credential as ``Authorization: Bearer`` or ``X-API-Key``."""
+        if credential is None:
+            return {}
+        if self.auth_type == "api_key" or (
+            self.auth_type == "auto" and not looks_like_jwt(credential)
+        ):
+            return {"X-API-Key": credential}
+        return {"Authorization": f"Bearer {credential}"}
+
+    def check_status(self, status: int) -> None:
+        """Raise the SDK error an HTTP status means (200 passes)."""
+        if status == 200:
+            return
+        error: CameraServiceError
+        if status == 401:
+            error = AuthenticationError(
+                "the server refused the credentials for the download", method=self.method
+            )
+        elif status == 403:
+            error = PermissionDeniedError("downloading is not allowed", method=self.method)
+        elif status in (400, 404):
+            error = NotFoundError(
+                f"no such file on the server (HTTP {status})",
+                data={"resource": "file", "http_status": status},
+                method=self.method,
+            )
+        else:
+            error = ConnectionError(
+                f"download failed with HTTP {status}",
+                data={"http_status": status},
+                method=self.method,
+            )
+        raise error
+
+    @staticmethod
+    def content_length(header: str | None) -> int | None:
+        """The announced size, or None when absent or malformed."""
+        if header is None:
+            return None
+        try:
+            value = int(header)
+        except ValueError:
+            return None
+        return value if value >= 0 else None
+
+    @contextlib.contextmanager
+    def open_temp(self) -> Iterator[IO[bytes]]:
+        """A temporary file beside the destination, removed unless :meth:`finish` renamed it."""
+        directory, name = os.path.split(self.path)
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory or ".")
+        self._temp = temp
+        try:
+            with os.fdopen(fd, "wb") as out:
+                yield out
+        finally:
+            if self._temp is not None and os.path.exists(self._temp):
+                os.unlink(self._temp)
+            self._temp = None
+
+    def finish(self, out: IO[bytes], received: int, total: int | None) -> None:
+        """Check the size, flush and move the temporary file into place.
+
+        Raises:
+            ConnectionError: fewer (or more) bytes arrived than announced.
+        """
+        if total is not None and received != total:
+            raise ConnectionError(
+                f"download incomplete: {received} of {total} bytes", method=self.method
+            )
+        out.flush()
+        os.fsync(out.fileno())
+        if self._temp is None:  # pragma: no cover - finish() only runs inside open_temp()
+            raise RuntimeError("finish() called outside open_temp()")
+        os.replace(self._temp, self.path)
+        self._temp = None
+
+    def transport_error(self, exc: BaseException) -> ConnectionError:
+        """The SDK error for an HTTP library failure (never the library's own)."""
+        return ConnectionError(f"download failed: {type(exc).__name__}: {exc}", method=self.method)
