@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
+import attrs
 import pytest
 
 from mediamtx_camera_sdk import _convert, methods, models
@@ -1075,3 +1078,55 @@ def test_compiled_decoders_are_cached() -> None:
     fn = _convert._checker(models.CameraInfo)
     decode(models.CameraInfo, CURRENT_CAMERA)
     assert _convert._checker(models.CameraInfo) is fn
+
+
+# --------------------------------------------------------------------------- the machinery
+
+
+@attrs.define(slots=True)
+class _Deep:
+    """A test-only model: a three-level path, a computed field and a kw-only default."""
+
+    name: str
+    deep: int | None = attrs.field(default=None, metadata=models._wire(("a", "b", "c")))
+    computed: int = attrs.field(init=False, default=7)
+    label: str = attrs.field(default="none", kw_only=True)
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, kw_only=True)
+
+
+def test_paths_deeper_than_two_and_other_field_kinds() -> None:
+    found = decode(_Deep, {"name": "x", "a": {"b": {"c": 3}}, "label": "L"})
+    assert (found.deep, found.computed, found.label) == (3, 7, "L")
+    assert decode(_Deep, {"name": "x", "a": {"b": 5}}).deep is None  # "b" is not an object
+    assert decode(_Deep, {"name": "x", "a": {"b": None}}).deep is None
+    assert decode(_Deep, {"name": "x"}).label == "none"
+    with pytest.raises(ProtocolError) as info:
+        decode(_Deep, {"name": "x", "a": {"b": {"c": "3"}}})
+    assert info.value.data["field"] == "a.b.c"
+
+
+def test_any_mapping_not_only_dict_is_accepted() -> None:
+    legacy = MappingProxyType({"server": MappingProxyType({"status": "running"})})
+    assert decode(models.ServerStatus, legacy).status == "running"
+    camera = MappingProxyType({"device": "camera0", "status": "X", "streams": {"rtsp": "r"}})
+    assert decode(models.CameraInfo, camera).stream_url == "r"
+
+
+def test_optional_and_union_types_at_the_top_level() -> None:
+    assert decode(int | None, None) is None
+    assert decode(int | None, 4) == 4
+    assert decode(bool, True) is True
+    assert decode(dict[str, Any] | str, "x") == "x"
+    with pytest.raises(ProtocolError) as info:
+        decode(dict[str, Any] | list[int], 5)
+    assert info.value.data["reason"] == "expected object or array, got number"
+    with pytest.raises(ProtocolError) as other:
+        decode(str, object())
+    assert other.value.data["reason"] == "expected a string, got object"
+    with pytest.raises(ProtocolError) as boolean:
+        decode(models.StreamUrls, {"rtsp": False})
+    assert boolean.value.data["reason"] == "expected a string, got boolean"
+
+
+def test_the_no_default_marker_has_a_readable_repr() -> None:
+    assert repr(models._NO_DEFAULT) == "_NO_DEFAULT"

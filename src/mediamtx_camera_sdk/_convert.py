@@ -299,7 +299,7 @@ def _build_checker(tp: Any) -> _Check:
     if tp is models.CameraList:
         return _structure_camera_list
     if isinstance(tp, type) and attrs.has(tp):
-        return _model_structure_fn(tp)
+        return _compile_model(tp)  # cached by _checker
     raise TypeError(f"the converter cannot decode {tp!r}")
 
 
@@ -380,10 +380,13 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
     positional: list[str] = []
     keywords: list[str] = []
     for index, field in enumerate(attrs.fields(typing.cast(Any, cls))):
-        if not field.init:
+        if not field.init:  # computed by the class itself
             continue
         arg = f"a_{index}"
-        (keywords.append(f"{field.alias}={arg}") if field.kw_only else positional.append(arg))
+        if field.kw_only:
+            keywords.append(f"{field.alias}={arg}")
+        else:
+            positional.append(arg)
         if field.name == "raw":
             lines.append(f"        {arg} = data")
             continue
@@ -456,16 +459,6 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
     exec(compile(source, f"<structure {cls.__qualname__}>", "exec"), namespace)
     fn: Callable[[Any], T] = namespace["structure"]
     fn.__doc__ = source  # kept for debugging: the generated code
-    return fn
-
-
-_model_fns: dict[type[Any], Callable[[Any], Any]] = {}
-
-
-def _model_structure_fn(cls: type[T]) -> Callable[[Any], T]:
-    fn = _model_fns.get(cls)
-    if fn is None:
-        fn = _model_fns[cls] = _compile_model(cls)
     return fn
 
 
