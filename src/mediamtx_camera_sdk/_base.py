@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -22,7 +22,10 @@ from ._flows import Backoff, Call, Emit, Flow
 from ._tls import Endpoint, resolve_endpoint
 from .config import Settings
 from .errors import (
+    CallTimeoutError,
+    CameraServiceError,
     ClientClosedError,
+    ConnectionError,
     InvalidParamsError,
     NotFoundError,
     ProtocolError,
@@ -41,6 +44,14 @@ T = TypeVar("T")
 _CAMERA_LIST_METHODS = frozenset({"get_camera_list", "get_cameras"})
 _RECORDING_METHODS = frozenset({"start_recording", "stop_recording"})
 _FINISHED = frozenset({"STOPPED", "COMPLETED", "FAILED", "ERROR"})
+
+# Connection states, the same in both clients (one attribute, read by the
+# properties and by calls waiting for the connection).
+IDLE: Final = "idle"  # never connected, or disconnected by the caller
+CONNECTING: Final = "connecting"
+READY: Final = "ready"
+RECONNECTING: Final = "reconnecting"
+FAILED: Final = "failed"  # reconnecting gave up
 
 
 def make_event(method: str, params: Mapping[str, Any]) -> Notification:
@@ -260,6 +271,57 @@ class ClientBase:
                         data={"param": param.name, "rule": f"not on the {dialect} service"},
                         method=spec.name,
                     )
+
+    def _timeout(self, timeout: float | None) -> float:
+        """A call's timeout in seconds: ``timeout``, or the client's default when None.
+
+        Raises:
+            InvalidParamsError: ``timeout`` is not a positive number.
+        """
+        if timeout is None:
+            return self._settings.timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise InvalidParamsError(
+                f"timeout must be a positive number of seconds, not {timeout!r}",
+                code=-32602,
+                data={"param": "timeout", "rule": "> 0"},
+            )
+        return float(timeout)
+
+    def _unready_error(
+        self, method: str, state: str, failure: BaseException | None
+    ) -> CameraServiceError | None:
+        """Why a call made while the connection is not ready must fail now (None: it may wait).
+
+        A call waits for a connection being (re)established, up to its timeout,
+        unless ``wait_for_reconnect`` is off; it fails at once when the client
+        was never connected or was closed, or when reconnecting gave up.
+        """
+        if self._closed or state == IDLE:
+            return ClientClosedError(
+                f"the client is closed; cannot call {method}"
+                if self._closed
+                else f"not connected: call connect() before {method}",
+                method=method,
+            )
+        if state == FAILED:
+            error = ConnectionError(
+                f"the connection was lost and could not be restored: {failure}", method=method
+            )
+            error.__cause__ = failure
+            return error
+        if not self._settings.wait_for_reconnect:
+            return ConnectionError(
+                f"not connected (reconnecting); {method} not sent", method=method
+            )
+        return None
+
+    @staticmethod
+    def _unready_timeout(method: str, seconds: float) -> CallTimeoutError:
+        """The error of a call whose timeout passed while it waited for the connection."""
+        return CallTimeoutError(
+            f"{method} timed out after {seconds:g} s waiting for the connection", method=method
+        )
 
     def _decode(self, spec: MethodSpec[T], raw: Any) -> T:
         result = spec.decode_result(raw)
