@@ -1345,3 +1345,16 @@ def test_violations_are_logged_at_debug_level_only_when_enabled(
     assert [record.levelno for record in caplog.records] == [logging.DEBUG]
     assert "batch" in caplog.records[0].getMessage()
     assert TOKEN not in caplog.text
+
+
+def test_given_up_ids_are_forgotten_on_a_new_connection() -> None:
+    proto = connected()
+    proto.cancel(proto.start_call("ping"))
+    proto.connection_lost()
+    proto.connection_made()
+    call = proto.start_call("ping")
+    complete_ok(proto, call, "pong")
+    # Id 1 now names the new connection's call: a second reply is a duplicate,
+    # not a late reply to the old, cancelled call.
+    assert violations(proto.receive_text(result_text(1, "pong"))) == ["duplicate_reply"]
+    assert proto.stats.late_replies == 0

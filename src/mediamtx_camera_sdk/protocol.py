@@ -538,7 +538,6 @@ class RpcProtocol:
         self._ever_connected = True
         self._lost_cause = None
         self._next_id = 1
-        self._given_up.clear()
         self._reset_auth()
 
     def connection_lost(self, exc: BaseException | None = None) -> list[PendingCall]:
