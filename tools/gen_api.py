@@ -136,6 +136,16 @@ def _docstring(spec: MethodSpec[Any]) -> list[str]:
     lines.append("")
     lines.append(f"{indent}Returns:")
     lines += _wrap_text(f"{_type_source(spec.result)}: the decoded result.", indent + "    ")
+    warned = [param for param in spec.params if param.warning is not None]
+    if warned:
+        lines.append("")
+        lines.append(f"{indent}Warns:")
+        for param in warned:
+            lines += _wrap_text(
+                f"UserWarning: {param.warning}.",
+                indent + "    ",
+                "    ",
+            )
     lines.append("")
     lines.append(f"{indent}Raises:")
     raises: list[tuple[str, str]] = []

@@ -1,18 +1,20 @@
 """The one converter between wire JSON and the models of :mod:`.models`.
 
 How it works: a :class:`cattrs.Converter` (``converter``) owns the dispatch from a
-type to its structure/unstructure hook. The hooks for the model classes are
-compiled once per class by :func:`_compile_model` from the attrs fields and their
-:class:`~.models._Wire` metadata into a flat plan that the hot path walks with a
-plain loop (no per-call introspection). Values are *checked*, never coerced: a
-string where an integer belongs is a protocol violation, not ``int("3")``.
+type to its structure/unstructure hook. The structure hook of each model class is
+generated once, on first use, by :func:`_compile_model` from the attrs fields and
+their :class:`~.models._Wire` metadata: straight-line Python with one block per
+field and no per-call introspection, so decoding stays cheap on hot paths such as
+``get_camera_list``. Values are *checked*, not coerced: a string where an integer
+belongs is a protocol violation, not ``int("3")``. The only conversions are the
+ones JSON's single number type calls for (``30.0`` is a fine integer, ``30`` a
+fine float) and timestamps (ISO 8601 text to epoch seconds).
 
 Failures inside the hooks raise the private :class:`_Invalid`, which collects the
 path of the offending field as it unwinds (no bookkeeping on the success path);
 :func:`decode` turns it into :class:`~.errors.ProtocolError` whose ``data`` holds
 ``field`` (e.g. ``"cameras[3].device"``), ``reason`` and ``model``.
 """
-
 from __future__ import annotations
 
 import datetime as _dt
@@ -40,7 +42,6 @@ __all__ = [
 T = TypeVar("T")
 
 _Check = Callable[[Any], Any]
-_MISSING: Final = object()
 
 
 class _Invalid(Exception):

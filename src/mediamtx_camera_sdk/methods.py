@@ -572,7 +572,7 @@ START_RECORDING: Final = MethodSpec[RecordingInfo](
             send=False,
             warning=(
                 "start_recording(filename=...) is ignored: the service chooses the "
-                "recording's file name (see the returned RecordingInfo.filename)"
+                "file name (it is in the returned RecordingInfo.filename)"
             ),
         ),
         Param(

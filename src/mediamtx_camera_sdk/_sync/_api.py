@@ -230,6 +230,10 @@ class SyncApi:
         Returns:
             RecordingInfo: the decoded result.
 
+        Warns:
+            UserWarning: start_recording(filename=...) is ignored: the service chooses the file name
+                (it is in the returned RecordingInfo.filename).
+
         Raises:
             InvalidParamsError: an argument breaks its rule (nothing is sent).
             AuthenticationError: not authenticated, or the token expired.
