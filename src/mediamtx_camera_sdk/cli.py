@@ -58,7 +58,7 @@ from .errors import (
     RateLimitedError,
     UnsupportedError,
 )
-from .models import CameraList, FileInfo, FilePage
+from .models import TOPICS, CameraList, FileInfo, FilePage
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -218,8 +218,8 @@ def client_from_args(args: argparse.Namespace) -> CameraClient:
         import ssl
 
         kwargs["ssl_context"] = ssl.create_default_context(cafile=args.ca_file)
-    kwargs.setdefault("max_retries", 0)
-    kwargs.setdefault("heartbeat_interval", None)
+    # One-shot commands fail fast; `watch` keeps going through drops.
+    kwargs["max_retries"] = None if args.command == "watch" else 0
     return CameraClient(**kwargs)
 
 
@@ -329,7 +329,14 @@ async def cmd_record(client: CameraClient, args: argparse.Namespace, out: Output
     if not out.as_json and sys.stderr.isatty():
         print(file=sys.stderr)
     with anyio.CancelScope(shield=True):
-        stopped = await client.stop_recording(args.device)
+        try:
+            stopped = await client.stop_recording(args.device)
+        except InvalidStateError:
+            # The service already stopped it (the --duration elapsed there first).
+            known = await client.get_recording_status(args.device)
+            if known is None:
+                raise
+            stopped = known
     if out.as_json:
         out.result(
             {"started": jsonable(rec), "stopped": jsonable(stopped), "interrupted": interrupted}
@@ -397,9 +404,10 @@ async def cmd_download(client: CameraClient, args: argparse.Namespace, out: Outp
 
 
 async def cmd_watch(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    if args.topics and client.dialect != "legacy":
+    if client.dialect == "current":
         await client.subscribe_events(
-            args.topics, filters={"device": args.device} if args.device else None
+            args.topics or sorted(TOPICS),
+            filters={"device": args.device} if args.device else None,
         )
     count = 0
 
@@ -466,24 +474,36 @@ async def run_command(args: argparse.Namespace, out: Output) -> int:
 # ----------------------------------------------------------------- parser
 
 
-def _connection_options(parser: argparse.ArgumentParser) -> None:
+def _connection_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """Connection flags, accepted before and after the command name.
+
+    On the sub-commands their default is SUPPRESS so that a flag given before
+    the command is not overwritten by the sub-command's default.
+    """
+    none: Any = None if top else argparse.SUPPRESS
+    false: Any = False if top else argparse.SUPPRESS
     group = parser.add_argument_group("connection (flags beat MEDIAMTX_* variables)")
-    group.add_argument("--url", help="full ws:// or wss:// URL (MEDIAMTX_URL)")
-    group.add_argument("--host", help="service host (MEDIAMTX_HOST, default localhost)")
-    group.add_argument("--port", type=int, help="service port (MEDIAMTX_PORT, default 8080)")
-    group.add_argument("--ssl", dest="use_ssl", action="store_true", help="use wss:// (TLS)")
-    group.add_argument(
+    add = group.add_argument
+    add("--url", default=none, help="full ws:// or wss:// URL (MEDIAMTX_URL)")
+    add("--host", default=none, help="service host (MEDIAMTX_HOST, default localhost)")
+    add("--port", type=int, default=none, help="service port (MEDIAMTX_PORT, default 8080)")
+    add("--ssl", dest="use_ssl", action="store_true", default=false, help="use wss:// (TLS)")
+    add(
         "--auth-type",
         choices=("jwt", "api_key", "auto"),
+        default=none,
         help="credential kind (MEDIAMTX_AUTH_TYPE)",
     )
-    group.add_argument("--token-file", help="file holding the JWT (or MEDIAMTX_AUTH_TOKEN)")
-    group.add_argument("--api-key-file", help="file holding the API key (or MEDIAMTX_API_KEY)")
-    group.add_argument("--dialect", choices=("auto", "current", "legacy"))
-    group.add_argument("--timeout", type=float, help="per-call timeout in seconds")
-    group.add_argument("--ca-file", help="PEM CA bundle to verify the server with")
-    group.add_argument(
-        "--insecure", action="store_true", help="do not verify TLS certificates (unsafe)"
+    add("--token-file", default=none, help="file holding the JWT (or MEDIAMTX_AUTH_TOKEN)")
+    add("--api-key-file", default=none, help="file holding the API key (or MEDIAMTX_API_KEY)")
+    add("--dialect", choices=("auto", "current", "legacy"), default=none)
+    add("--timeout", type=float, default=none, help="per-call timeout in seconds")
+    add("--ca-file", default=none, help="PEM CA bundle to verify the server with")
+    add(
+        "--insecure",
+        action="store_true",
+        default=false,
+        help="do not verify TLS certificates (unsafe)",
     )
 
 
@@ -501,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log to stderr (-v info, -vv debug)"
     )
+    _connection_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
