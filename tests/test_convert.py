@@ -1130,3 +1130,48 @@ def test_optional_and_union_types_at_the_top_level() -> None:
 
 def test_the_no_default_marker_has_a_readable_repr() -> None:
     assert repr(models._NO_DEFAULT) == "_NO_DEFAULT"
+
+
+@pytest.mark.parametrize(
+    ("model", "payload"),
+    [
+        (
+            models.Metrics,
+            {
+                "uptime": 1.5,
+                "request_count": 3,
+                "methods": {"ping": {"count": 3, "avg_ms": 1.0, "max_ms": 2.0, "p99": 2}},
+                "avg_response_times": {"ping": 0.001},
+            },
+        ),
+        (
+            list[models.StreamInfo],
+            [{"name": "camera0", "source": {"type": "x", "id": "1"}, "readers": [{"id": "r"}]}],
+        ),
+        (
+            models.DiscoveryResult,
+            {"discovered_streams": [EXTERNAL], "scan_timestamp": T0, "scan_duration": "1s"},
+        ),
+        (
+            models.SnapshotInfo,
+            {"device": "/dev/video0", "filename": "s.jpg", "status": "completed"},
+        ),
+        (
+            models.AuthResult,
+            {"authenticated": True, "role": "admin", "expires_at": T1, "permissions": ["all"]},
+        ),
+    ],
+)
+def test_decode_encode_decode_round_trips(model: Any, payload: Any) -> None:
+    decoded = decode(model, payload)
+    wire = encode(decoded)
+    assert decode(model, wire) == decoded
+
+
+def test_encoded_values_do_not_share_containers_with_raw() -> None:
+    decoded = decode(models.CameraInfo, {**LEGACY_CAMERA, "tags": ["a"], "extra": {"k": [1]}})
+    wire = encode(decoded)
+    wire["tags"].append("b")
+    wire["extra"]["k"].append(2)
+    assert decoded.raw["tags"] == ["a"]
+    assert decoded.raw["extra"] == {"k": [1]}

@@ -15,6 +15,7 @@ path of the offending field as it unwinds (no bookkeeping on the success path);
 :func:`decode` turns it into :class:`~.errors.ProtocolError` whose ``data`` holds
 ``field`` (e.g. ``"cameras[3].device"``), ``reason`` and ``model``.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -523,7 +524,16 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
 
 
 def _deep_copy_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _deep_copy_mapping(v) if isinstance(v, Mapping) else v for k, v in value.items()}
+    # The encoded wire value must not share containers with the model's raw mapping.
+    return {key: _deep_copy_json(item) for key, item in value.items()}
+
+
+def _deep_copy_json(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return _deep_copy_mapping(value)
+    if isinstance(value, list):
+        return [_deep_copy_json(item) for item in value]
+    return value
 
 
 def _unstructure_camera_list(obj: models.CameraList) -> dict[str, Any]:
