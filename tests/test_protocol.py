@@ -6,6 +6,7 @@ import builtins
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -101,14 +102,15 @@ def test_ids_are_consecutive_ints_unique_per_connection() -> None:
 
 def test_request_without_params_omits_the_member() -> None:
     proto = connected()
-    for params in (None, {}, OrderedDict()):
+    empty: list[Mapping[str, Any] | None] = [None, {}, OrderedDict()]
+    for params in empty:
         message = wire(proto.start_call("get_camera_list", params))
         assert message == {"jsonrpc": "2.0", "method": "get_camera_list", "id": message["id"]}
 
 
 def test_request_params_are_an_object_and_never_a_batch() -> None:
     proto = connected()
-    params = OrderedDict([("device", "camera0"), ("duration", 10)])
+    params: OrderedDict[str, Any] = OrderedDict([("device", "camera0"), ("duration", 10)])
     call = proto.start_call("start_recording", params)
     message = wire(call)
     assert message == {
@@ -279,14 +281,13 @@ def test_connection_made_restarts_ids_and_requires_authentication_again() -> Non
     proto = connected()
     authenticate(proto, CURRENT_AUTH)
     proto.start_call("ping")
-    assert proto.ready
+    assert (proto.ready, proto.needs_authentication) == (True, False)
     proto.connection_lost()
-    assert not proto.authenticated
-    assert not proto.needs_authentication  # nothing to authenticate while disconnected
+    # Nothing to authenticate while disconnected.
+    assert (proto.authenticated, proto.needs_authentication) == (False, False)
     proto.connection_made()
     assert proto.start_call("ping").id == 1
-    assert proto.needs_authentication
-    assert not proto.ready
+    assert (proto.ready, proto.needs_authentication) == (False, True)
     assert proto.role is None
     assert proto.session_id is None
     assert proto.dialect == "current"  # the detected dialect is kept
@@ -690,7 +691,7 @@ def test_notifications_and_replies_interleave() -> None:
     proto = connected()
     first = proto.start_call("get_camera_list")
     second = proto.start_call("ping")
-    kinds = []
+    kinds: list[str] = []
     for text in (
         notification_text("camera_status_update", {"device": "camera0", "status": "CONNECTED"}),
         result_text(2, "pong"),
@@ -864,13 +865,11 @@ def test_authenticate_arguments_are_validated(token: Any, auth_type: Any, param:
 
 def test_current_authentication_success() -> None:
     proto = connected("auto")
-    assert proto.needs_authentication
+    assert (proto.ready, proto.needs_authentication) == (False, True)
     call = authenticate(proto, CURRENT_AUTH)
     assert call.outcome() == CURRENT_AUTH
     assert proto.dialect == "current"
-    assert proto.authenticated
-    assert proto.ready
-    assert not proto.needs_authentication
+    assert (proto.authenticated, proto.ready, proto.needs_authentication) == (True, True, False)
     assert proto.role == "operator"
     assert proto.permissions == ("view", "control")
     assert proto.session_id == "s-1"
@@ -948,11 +947,12 @@ def test_a_fixed_dialect_is_never_overridden() -> None:
 def test_an_auto_dialect_follows_the_latest_authentication_reply() -> None:
     proto = connected("auto")
     authenticate(proto, LEGACY_AUTH)
-    assert proto.dialect == "legacy"
+    detected = [proto.dialect]
     proto.connection_lost()
     proto.connection_made()
     authenticate(proto, CURRENT_AUTH)
-    assert proto.dialect == "current"
+    detected.append(proto.dialect)
+    assert detected == ["legacy", "current"]
 
 
 def test_a_success_without_dialect_markers_leaves_the_dialect_unknown() -> None:
