@@ -430,6 +430,14 @@ def test_malformed_frames_are_violations_and_complete_nothing(
     assert complete_ok(proto, call, "pong") == "pong"
 
 
+@pytest.mark.parametrize("frame", [bytearray(b"{}"), memoryview(b"{}"), None, 42])
+def test_frames_that_are_not_text_are_binary_frame_violations(frame: Any) -> None:
+    proto = connected()
+    (event,) = proto.receive_text(frame)
+    assert isinstance(event, ProtocolViolation)
+    assert event.kind == "binary_frame"
+
+
 def test_long_frames_are_excerpted_in_violation_details() -> None:
     proto = connected()
     (event,) = proto.receive_text("x" * 10_000)

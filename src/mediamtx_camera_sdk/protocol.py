@@ -809,7 +809,11 @@ class RpcProtocol:
         are counted in ``stats.late_replies``. Binary frames are violations.
         """
         if type(text) is not str:
-            return [self._violation("binary_frame", f"binary frame of {len(text)} bytes")]
+            if isinstance(text, (bytes, bytearray, memoryview)):
+                what = f"binary frame of {len(text)} bytes"
+            else:
+                what = f"a {type(text).__name__} instead of a text frame"
+            return [self._violation("binary_frame", what)]
         try:
             message = self._loads(text)
         except (ValueError, RecursionError) as exc:
