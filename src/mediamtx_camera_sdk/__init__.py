@@ -6,6 +6,7 @@ Public names are re-exported here and listed in ``__all__``.
 from __future__ import annotations
 
 from ._async.client import CameraClient, EventStream
+from ._sync.client import SyncCameraClient, SyncEventStream
 from .config import Settings
 from .errors import (
     AuthenticationError,
@@ -78,6 +79,8 @@ __all__ = [
     "RpcError",
     "Settings",
     "SnapshotInfo",
+    "SyncCameraClient",
+    "SyncEventStream",
     "TopicEvent",
     "UnsupportedError",
     "__version__",

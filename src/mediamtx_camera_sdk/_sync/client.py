@@ -1,0 +1,930 @@
+"""``SyncCameraClient``: the blocking client, on ``websocket-client`` and threads.
+
+A thin adapter, like the async client: it opens the transport, runs one reader
+thread per connection, blocks each caller until its reply, sleeps between
+reconnect attempts and runs handlers. Every protocol decision is made by the
+sans-IO core (:mod:`..protocol`) or the shared client logic (:mod:`.._base`,
+:mod:`.._flows`), driven here by blocking instead of awaiting.
+
+Threads (all daemons, all named ``mediamtx-sdk-*``; ``disconnect()`` stops and
+joins every one of them):
+
+- a *reader* per connection: ``transport.receive()`` in a loop, each frame fed
+  to the core;
+- a *heartbeat*: a ``ping`` after ``heartbeat_interval`` idle seconds;
+- a *reconnect supervisor* while a dropped connection is being restored;
+- one *handler worker* per event handler, started on its first event, so a
+  slow handler delays only its own events (never the reader, never replies).
+
+Locking: the core is not thread-safe, so every access to it (and to the
+connection state) happens under one lock, ``_lock``; a second lock,
+``_dispatch_lock``, guards the caches, handler workers and event iterators.
+Neither is ever held while user code runs (handlers, token provider, progress
+callbacks) or while blocking on the network.
+
+Callers block on a per-call waiter with the call's timeout; when it passes,
+the caller asks the core to expire overdue calls (``protocol.expire``) so that
+the core reports the timeout and forgets the call. Nothing here uses asyncio,
+so the client works where an event loop is already running (Jupyter, IPython,
+inside async code).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import os
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Final, TypeVar
+
+from .. import _flows
+from .._base import (
+    CONNECTING,
+    FAILED,
+    IDLE,
+    READY,
+    RECONNECTING,
+    ClientBase,
+    call_args,
+    make_event,
+)
+from .._download import DownloadPlan
+from .._events import EventBuffer, EventFilter
+from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Sleep
+from ..config import (
+    DEFAULT_AUTH_TYPE,
+    DEFAULT_DIALECT,
+    DEFAULT_HEARTBEAT,
+    DEFAULT_HOST,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PORT,
+    DEFAULT_RETRY_DELAY,
+    DEFAULT_TIMEOUT,
+    TokenProvider,
+)
+from ..errors import (
+    AuthenticationError,
+    CallTimeoutError,
+    CameraServiceError,
+    ClientClosedError,
+    ConnectionError,
+    InvalidParamsError,
+)
+from ..methods import MethodSpec
+from ..models import FileInfo, RecordingInfo
+from ..protocol import CallCompleted, Notification, PendingCall
+from ._api import SyncApi
+from ._transport import SyncTransport
+
+__all__ = ["SyncCameraClient", "SyncEventStream"]
+
+logger = logging.getLogger("mediamtx_camera_sdk")
+T = TypeVar("T")
+
+#: Marker a handler worker's buffer yields after dropping events (skipped).
+_DROPPED: Final = object()
+
+
+def _discard_awaitable(value: object) -> None:
+    """Close a coroutine nobody will await (else Python warns that it never ran)."""
+    close = getattr(value, "close", None)
+    if inspect.iscoroutine(value) and callable(close):
+        close()
+
+
+def _is_async_callable(func: object) -> bool:
+    while hasattr(func, "func"):  # functools.partial
+        func = func.func
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004 - callable objects with async __call__
+    )
+
+
+def _not_sync(what: str, param: str) -> InvalidParamsError:
+    return InvalidParamsError(
+        f"{what} returned an awaitable: SyncCameraClient needs a plain (sync) callable; "
+        "use CameraClient for async callables",
+        code=-32602,
+        data={"param": param, "rule": "a sync callable"},
+    )
+
+
+class _Waiter:
+    """A one-shot wake-up for one call: a lock held until the call ends.
+
+    Cheaper than a ``threading.Event`` (one lock, no condition), which counts
+    when thousands of calls are in flight.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        # A call ends once; a second set() (never expected) must not raise.
+        with contextlib.suppress(RuntimeError):
+            self._lock.release()
+
+    def wait(self, timeout: float) -> bool:
+        return self._lock.acquire(timeout=max(timeout, 0.0))
+
+
+class SyncEventStream:
+    """An iterator over the client's events (``for event in client.events()``).
+
+    Buffered (``client.settings.event_buffer`` events by default): when the
+    consumer falls behind, the oldest events are dropped, counted in
+    :attr:`dropped`, and an ``sdk.events_dropped`` event (``params["count"]``)
+    says so in order. The iteration ends when the client is disconnected by the
+    caller, when :meth:`close` is called, or when no event came within the
+    stream's ``timeout`` (if one was given). Usable as ``with``; thread-safe.
+    """
+
+    def __init__(
+        self, client: SyncCameraClient, flt: EventFilter, maxlen: int, timeout: float | None
+    ) -> None:
+        self._client = client
+        self._filter = flt
+        self._timeout = timeout
+        self._buffer = EventBuffer(maxlen, lambda n: make_event(_flows.EVENT_DROPPED, {"count": n}))
+        self._cond = threading.Condition(threading.Lock())
+        self._ended = False
+
+    @property
+    def dropped(self) -> int:
+        """How many events were dropped because this consumer fell behind."""
+        return self._buffer.dropped
+
+    def _push(self, event: Notification) -> None:
+        if self._filter.matches(event.method, event.params):
+            with self._cond:
+                self._buffer.push(event)
+                self._cond.notify()
+
+    def _end(self) -> None:
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    def __iter__(self) -> SyncEventStream:
+        return self
+
+    def __next__(self) -> Notification:
+        timeout = self._timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while True:
+                item = self._buffer.pop()
+                if item is not None:
+                    return item  # type: ignore[no-any-return]
+                if self._ended:
+                    raise StopIteration
+                if deadline is None:
+                    self._cond.wait()
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+        # A quiet period ends the iteration for good, as an iterator must.
+        self.close()
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop receiving events; the iteration ends (after the events already buffered)."""
+        self._client._forget_stream(self)
+        self._end()
+
+    def __enter__(self) -> SyncEventStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _HandlerWorker:
+    """Runs one handler's events in order on its own thread (a slow handler delays only itself)."""
+
+    def __init__(self, maxlen: int) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._queue = EventBuffer(maxlen, lambda n: _DROPPED)
+        self._stopped = False
+
+    def push(self, handler: Callable[..., Any], argument: Any) -> None:
+        with self._cond:
+            self._queue.push((handler, argument))
+            self._cond.notify()
+
+    def stop(self) -> None:
+        """End the thread after the handler call in progress; queued events are dropped."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and not len(self._queue):
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                item = self._queue.pop()
+            if item is None or item is _DROPPED:
+                continue
+            handler, argument = item
+            try:
+                result = handler(*call_args(argument))
+            except Exception:
+                logger.exception("event handler %r raised", handler)
+                continue
+            if inspect.isawaitable(result):
+                _discard_awaitable(result)
+                logger.error(
+                    "event handler %r returned an awaitable, which SyncCameraClient cannot "
+                    "run: register a plain function (or use CameraClient)",
+                    handler,
+                )
+
+
+class SyncCameraClient(SyncApi, ClientBase):
+    """The blocking client of the MediaMTX Camera Service, for scripts and notebooks.
+
+    The same constructor, methods (blocking), events, errors, settings,
+    reconnection, heartbeat, token provider, downloads and pagination as
+    :class:`~mediamtx_camera_sdk.CameraClient`. Thread-safe: any number of
+    threads may call one client at once. It never runs an event loop, so it
+    also works where one is already running (Jupyter, IPython, async code).
+
+    The constructor takes the seed's parameters; every other setting is
+    keyword-only. Settings not passed come from the ``MEDIAMTX_*`` environment
+    variables, then the defaults (see :mod:`mediamtx_camera_sdk.config`).
+
+    Args:
+        host, port, use_ssl: where the service is (``ws[s]://host:port/ws``).
+        auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
+        auth_token: a JWT. api_key: an API key.
+        max_retries: reconnection attempts after a drop, and retries of the
+            first connect (``None``: forever).
+        retry_delay: the base of the exponential backoff (seconds; full jitter).
+        url: a full ``ws://`` or ``wss://`` URL (beats host, port and use_ssl).
+        timeout: the default per-call timeout in seconds.
+        dialect: ``"auto"`` (detect), ``"current"`` or ``"legacy"``.
+        ssl_context: TLS settings for ``wss://`` (a private CA, client certs).
+        verify_ssl: ``False`` to skip certificate checks (explicit, logged).
+        heartbeat_interval: send a ``ping`` after this many idle seconds
+            (``None``: no heartbeat).
+        token_provider: a plain callable returning a fresh token, used on every
+            (re)connect and once when a token expires (an async callable is
+            refused: use ``CameraClient`` for those).
+        reconnect: reconnect automatically after a drop.
+        heartbeat_timeout: seconds a heartbeat ping may take before the
+            connection is considered dead.
+        max_message_size: the largest message accepted from the server (bytes).
+        open_timeout: seconds for TCP, TLS and WebSocket handshakes.
+        wait_for_reconnect: calls made while reconnecting wait (up to their
+            timeout) instead of failing at once.
+        event_buffer: events buffered per iterator or handler before the oldest
+            are dropped.
+        max_retry_delay: the cap of the backoff (seconds).
+
+    Raises:
+        InvalidParamsError: an invalid setting (also an ``async def`` token provider).
+    """
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        use_ssl: bool = False,
+        auth_type: str = DEFAULT_AUTH_TYPE,
+        auth_token: str | None = None,
+        api_key: str | None = None,
+        max_retries: int | None = DEFAULT_MAX_RETRIES,
+        retry_delay: float = DEFAULT_RETRY_DELAY,
+        *,
+        url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        dialect: str = DEFAULT_DIALECT,
+        ssl_context: ssl.SSLContext | None = None,
+        verify_ssl: bool = True,
+        heartbeat_interval: float | None = DEFAULT_HEARTBEAT,
+        token_provider: TokenProvider | None = None,
+        reconnect: bool = True,
+        heartbeat_timeout: float = 5.0,
+        max_message_size: int = 16 * 1024 * 1024,
+        open_timeout: float = 10.0,
+        wait_for_reconnect: bool = True,
+        event_buffer: int = 1000,
+        max_retry_delay: float = 30.0,
+    ) -> None:
+        arguments = dict(locals())
+        del arguments["self"]
+        ClientBase.__init__(self, arguments)
+        provider = self._settings.token_provider
+        if provider is not None and _is_async_callable(provider):
+            raise InvalidParamsError(
+                "token_provider is an async function: SyncCameraClient needs a plain "
+                "(sync) callable; use CameraClient for async token providers",
+                code=-32602,
+                data={"param": "token_provider", "rule": "a sync callable"},
+            )
+        # The core and the connection state; the condition wakes calls waiting
+        # for the connection and the heartbeat.
+        self._lock = threading.Lock()
+        self._state_changed = threading.Condition(self._lock)
+        self._state = IDLE
+        self._failure: CameraServiceError | None = None
+        self._transport: SyncTransport | None = None
+        self._running = False  # between connect() and disconnect()
+        self._stop = threading.Event()  # set by disconnect(): background threads end
+        self._threads: set[threading.Thread] = set()
+        self._connect_lock = threading.Lock()  # one connect() at a time
+        # Caches, handler workers and event iterators.
+        self._dispatch_lock = threading.Lock()
+        self._workers: dict[Any, _HandlerWorker] = {}
+        self._streams: set[SyncEventStream] = set()
+        self._last_sent = 0.0
+        self._last_received = 0.0
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> SyncCameraClient:
+        """A client configured from the ``MEDIAMTX_*`` variables; ``overrides`` win."""
+        return cls(**overrides)
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def connected(self) -> bool:
+        """True while a connection is open (authenticated or not)."""
+        return self._protocol.connected
+
+    def __enter__(self) -> SyncCameraClient:
+        self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.disconnect()
+
+    def connect(self) -> None:
+        """Connect, authenticate (when credentials are set) and start the background threads.
+
+        Retries a failed connection up to ``max_retries`` times with backoff.
+        Does nothing when already connected.
+
+        Raises:
+            AuthenticationError: the credentials were refused (not retried).
+            ConnectionError: the service could not be reached.
+            CallTimeoutError: the service did not answer ``authenticate`` in time.
+            ClientClosedError: ``disconnect()`` was called meanwhile.
+        """
+        with self._connect_lock:
+            with self._lock:
+                if self._running:
+                    return
+                self._running = True
+                self._closed = False
+                self._failure = None
+                self._stop = threading.Event()
+                self._set_state(CONNECTING)
+            try:
+                self._drive(self._connect_flow(reconnecting=False))
+            except BaseException:
+                self._shutdown()
+                raise
+            with self._lock:
+                if self._closed:
+                    raise ClientClosedError("the client was disconnected while connecting")
+                self._set_state(READY)
+                if self._settings.heartbeat_interval is not None:
+                    self._spawn("heartbeat", self._heartbeat, self._stop)
+        logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
+
+    def disconnect(self) -> None:
+        """Close the connection and stop every background thread. Never reconnects after it.
+
+        Pending calls fail with :class:`ConnectionClosedError`; event iterators end.
+        Safe to call more than once, and from any thread (also from a handler).
+        """
+        was_running = self._running
+        self._shutdown()
+        if was_running:
+            logger.info("disconnected from %s", self.url)
+
+    def close(self) -> None:
+        """Alias of :meth:`disconnect`."""
+        self.disconnect()
+
+    def _shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._running = False
+            transport, self._transport = self._transport, None
+            calls: list[PendingCall] = []
+            if self._protocol.connected:
+                calls = self._protocol.connection_lost(
+                    ClientClosedError("the client was disconnected")
+                )
+            self._set_state(IDLE)
+            self._stop.set()
+            threads, self._threads = self._threads, set()
+        self._wake(calls)
+        with self._dispatch_lock:
+            streams, self._streams = self._streams, set()
+            workers, self._workers = list(self._workers.values()), {}
+        for stream in streams:
+            stream._end()
+        if transport is not None:
+            transport.close()  # wakes the reader
+        for worker in workers:
+            worker.stop()
+        # Every thread ends promptly once stopped, except one blocked in user
+        # code (a handler) or in opening a connection (up to open_timeout).
+        s = self._settings
+        deadline = time.monotonic() + max(s.open_timeout, s.timeout)
+        current = threading.current_thread()
+        for thread in threads:
+            if thread is not current:
+                thread.join(max(deadline - time.monotonic(), 0.0))
+                if thread.is_alive():
+                    logger.warning("thread %s did not end in time", thread.name)
+
+    def _set_state(self, state: str) -> None:
+        """Change the connection state (``_lock`` held) and wake whoever waits for it."""
+        self._state = state
+        self._state_changed.notify_all()
+
+    def _spawn(self, role: str, target: Callable[..., Any], *args: Any) -> bool:
+        """Start a daemon thread (``_lock`` held); False once the client is closed."""
+        if not self._running:
+            return False
+        self._threads = {t for t in self._threads if t.is_alive()}
+        thread = threading.Thread(
+            target=target, args=args, name=f"mediamtx-sdk-{role}", daemon=True
+        )
+        thread.start()
+        self._threads.add(thread)
+        return True
+
+    @staticmethod
+    def _wake(calls: list[PendingCall]) -> None:
+        for call in calls:
+            waiter = call.waiter
+            if waiter is not None:
+                waiter.set()
+
+    # ------------------------------------------------------------ the driver
+
+    def _drive(self, flow: Flow, *, gated: bool = False) -> Any:
+        """Run a shared flow, performing each operation it yields (see ``_flows``)."""
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                op = flow.throw(error) if error is not None else flow.send(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                value, error = _OPERATIONS[type(op)](self, op, gated), None
+            except Exception as exc:
+                value, error = None, exc
+
+    def _op_open(self, op: Open, gated: bool) -> None:
+        s = self._settings
+        transport = SyncTransport.connect(
+            self._endpoint,
+            ssl_context=s.ssl_context,
+            verify_ssl=s.verify_ssl,
+            max_size=s.max_message_size,
+            open_timeout=s.open_timeout,
+        )
+        with self._lock:
+            opened = self._running and not self._closed
+            if opened:
+                self._transport = transport
+                self._protocol.connection_made()
+                self._last_sent = self._last_received = time.monotonic()
+                self._spawn("reader", self._reader, transport)
+        if not opened:
+            transport.close()
+            raise ClientClosedError("the client was disconnected while connecting")
+
+    def _op_close(self, op: Close, gated: bool) -> None:
+        self._abort(ConnectionError(f"connection closed: {op.reason}"))
+
+    def _op_call(self, op: Call, gated: bool) -> Any:
+        return self._roundtrip(op.method, op.params, op.timeout, gated=gated)
+
+    def _op_authenticate(self, op: Authenticate, gated: bool) -> Any:
+        timeout = op.timeout or self._settings.timeout
+        with self._lock:
+            call = self._protocol.start_authenticate(
+                op.token,
+                op.auth_type,  # type: ignore[arg-type]
+                deadline=time.monotonic() + timeout,
+                timeout=timeout,
+            )
+            call.waiter = _Waiter()
+            transport = self._transport
+        return self._await_call(call, transport)
+
+    def _op_fetch_token(self, op: FetchToken, gated: bool) -> str:
+        return self._fetch_token()
+
+    def _op_sleep(self, op: Sleep, gated: bool) -> None:
+        if self._stop.wait(op.seconds):
+            raise ClientClosedError("the client was disconnected")
+
+    def _op_emit(self, op: Emit, gated: bool) -> None:
+        self._dispatch(op.event)
+
+    def _fetch_token(self) -> str:
+        provider = self._settings.token_provider
+        if provider is None:  # pragma: no cover - the flows only ask when one is set
+            raise AuthenticationError("no token provider", method="authenticate")
+        try:
+            token = provider()
+        except Exception as exc:
+            raise AuthenticationError(
+                f"the token provider failed: {type(exc).__name__}", method="authenticate"
+            ) from exc
+        if inspect.isawaitable(token):
+            _discard_awaitable(token)
+            raise _not_sync("the token provider", "token_provider")
+        return token
+
+    # ------------------------------------------------------------ calls
+
+    def call(
+        self, method: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> Any:
+        """Call any service method by name and return its raw (decoded JSON) result.
+
+        For calls the typed methods do not cover (or a newer service's calls).
+
+        Raises:
+            RpcError: the server's error (its subclass for the code).
+            CallTimeoutError: no reply within ``timeout`` (default: the client's).
+            ConnectionError: not connected, or the connection was lost.
+            ClientClosedError: the client was disconnected by the caller.
+            InvalidParamsError: ``method`` or ``params`` are malformed.
+        """
+        self._check_call_arguments(method, params)
+        return self._call(method, params, timeout)
+
+    def _invoke(
+        self, spec: MethodSpec[T], params: dict[str, Any] | None, timeout: float | None
+    ) -> T:
+        self._prepare(spec, params)
+        raw = self._call(spec.name, params, timeout)
+        with self._dispatch_lock:  # decoding updates the caches
+            return self._decode(spec, raw)
+
+    def _call(self, method: str, params: Mapping[str, Any] | None, timeout: float | None) -> Any:
+        if self._settings.token_provider is None:
+            return self._roundtrip(method, params, timeout, gated=True)
+        return self._drive(
+            _flows.call_with_reauth_flow(self._settings, method, params, timeout), gated=True
+        )
+
+    def _roundtrip(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None,
+        timeout: float | None,
+        *,
+        gated: bool,
+    ) -> Any:
+        seconds = self._timeout(timeout)
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            if gated:
+                while self._state != READY:
+                    error = self._unready_error(method, self._state, self._failure)
+                    if error is not None:
+                        raise error
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise self._unready_timeout(method, seconds)
+                    self._state_changed.wait(left)
+            call = self._protocol.start_call(method, params, deadline=deadline, timeout=seconds)
+            # Set before the lock is released: the reply may come at once.
+            call.waiter = _Waiter()
+            transport = self._transport
+        return self._await_call(call, transport)
+
+    def _await_call(self, call: PendingCall, transport: SyncTransport | None) -> Any:
+        waiter: _Waiter = call.waiter
+        try:
+            if transport is not None:
+                try:
+                    transport.send(call.text)
+                except ConnectionError as exc:
+                    # The reader sees the same failure; fail every pending call now.
+                    self._lost(transport, exc)
+            self._last_sent = time.monotonic()
+            deadline = call.deadline if call.deadline is not None else time.monotonic()
+            while not waiter.wait(deadline - time.monotonic()):
+                # The call's time is up: let the core fail every overdue call
+                # (it reports the timeout and forgets the call).
+                with self._lock:
+                    expired = self._protocol.expire(time.monotonic())
+                self._wake(expired)
+                if call.done:
+                    break
+        except BaseException:  # e.g. KeyboardInterrupt: leave nothing pending behind
+            with self._lock:
+                self._protocol.cancel(call)
+            raise
+        return call.outcome()
+
+    # ------------------------------------------------------------ background threads
+
+    def _reader(self, transport: SyncTransport) -> None:
+        protocol = self._protocol
+        try:
+            while True:
+                frames = transport.receive()
+                self._last_received = time.monotonic()
+                events = []
+                with self._lock:
+                    if transport is not self._transport:
+                        return  # a replaced connection: its frames belong to nobody now
+                    for frame in frames:
+                        events.extend(protocol.receive_text(frame))
+                for event in events:
+                    if type(event) is CallCompleted:
+                        waiter = event.call.waiter
+                        if waiter is not None:
+                            waiter.set()
+                    elif type(event) is Notification:
+                        self._dispatch(event)
+                    else:
+                        logger.warning("protocol violation from %s: %r", self.url, event)
+        except ConnectionError as exc:
+            self._lost(transport, exc)
+        except Exception as exc:  # a bug: fail loudly in the log, recover the connection
+            logger.exception("reader failed")
+            self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
+
+    def _abort(self, exc: ConnectionError) -> None:
+        transport = self._transport
+        if transport is not None:
+            self._lost(transport, exc)
+
+    def _lost(self, transport: SyncTransport, exc: ConnectionError) -> None:
+        """The connection ``transport`` is over: fail its calls, tell the app, reconnect."""
+        with self._lock:
+            if transport is not self._transport:
+                return
+            self._transport = None
+            established = self._state == READY and self._running
+            calls = self._protocol.connection_lost(exc) if self._protocol.connected else []
+            reconnect = established and self._settings.reconnect
+            if established and not reconnect:
+                self._failure = exc
+                self._set_state(FAILED)
+            elif reconnect:
+                self._set_state(RECONNECTING)
+        self._wake(calls)
+        transport.close()
+        if not established:
+            return  # closed by the caller, or a connect flow runs: it retries by itself
+        logger.warning("connection to %s lost: %s", self.url, exc.message)
+        self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
+        if reconnect:
+            with self._lock:
+                self._spawn("reconnect", self._reconnect)
+
+    def _reconnect(self) -> None:
+        try:
+            self._drive(self._connect_flow(reconnecting=True))
+        except CameraServiceError as exc:
+            if self._closed:
+                return  # disconnect() interrupted the reconnect
+            logger.warning("could not reconnect to %s: %s", self.url, exc)
+            # A connection opened by the failed attempt (say, a re-subscription
+            # was refused) is not used any more.
+            self._abort(ConnectionError(f"reconnecting failed: {exc}"))
+            with self._lock:
+                self._failure = exc
+                self._set_state(FAILED)
+            self._dispatch(
+                make_event(_flows.EVENT_CONNECTION_LOST, {"reason": str(exc), "final": True})
+            )
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._reconnects += 1
+            self._set_state(READY)
+        logger.info("reconnected to %s", self.url)
+        self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
+
+    def _heartbeat(self, stop: threading.Event) -> None:
+        """Ping after ``heartbeat_interval`` seconds without sending or without receiving.
+
+        Not sending: the current service drops connections idle for ~10 s. Not
+        receiving: a silent server may be gone (a blackhole); a ping that gets
+        no reply within ``heartbeat_timeout`` ends the connection.
+        """
+        interval = self._settings.heartbeat_interval
+        if interval is None:  # pragma: no cover - started only with a heartbeat
+            return
+        while not stop.is_set():
+            with self._lock:
+                if self._state != READY:
+                    if not stop.is_set():
+                        self._state_changed.wait()
+                    continue
+                wait = min(self._last_sent, self._last_received) + interval - time.monotonic()
+                transport = self._transport
+            if wait > 0:
+                stop.wait(wait)
+                continue
+            try:
+                self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
+            except CallTimeoutError:
+                if transport is not None:
+                    self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
+            except CameraServiceError as exc:
+                logger.debug("heartbeat ping failed: %s", exc)
+                stop.wait(interval)
+
+    # ------------------------------------------------------------ events
+
+    def _dispatch(self, event: Notification) -> None:
+        with self._dispatch_lock:
+            self._observe_notification(event)
+            if self._running:
+                for key, handler, argument in self._targets(event):
+                    worker = self._workers.get(key)
+                    if worker is None:
+                        worker = _HandlerWorker(self._settings.event_buffer)
+                        with self._lock:
+                            if not self._spawn("handler", worker.run):
+                                break
+                        self._workers[key] = worker
+                    worker.push(handler, argument)
+            for stream in self._streams:
+                stream._push(event)
+
+    def _forget_stream(self, stream: SyncEventStream) -> None:
+        with self._dispatch_lock:
+            self._streams.discard(stream)
+
+    def events(
+        self,
+        *names: str,
+        device: str | None = None,
+        buffer: int | None = None,
+        timeout: float | None = None,
+    ) -> SyncEventStream:
+        """Iterate over events: ``for event in client.events("camera_status_update")``.
+
+        ``names`` filter by notification name, topic, SDK event or ``prefix.*``
+        pattern (none: everything); ``device`` keeps only events about that
+        camera. ``sdk.events_missed`` (after a reconnect) and
+        ``sdk.events_dropped`` (this consumer fell behind) always come through.
+        Each event has ``method``, ``params`` (raw) and ``data`` (typed, or None).
+        The loop ends when the client is disconnected, or when no event came
+        within ``timeout`` seconds (if given).
+
+        Raises:
+            InvalidParamsError: a name is not a non-empty string, or ``timeout``
+                is not a positive number.
+        """
+        seconds = None if timeout is None else self._timeout(timeout)
+        stream = SyncEventStream(
+            self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds
+        )
+        with self._dispatch_lock:
+            if self._closed:
+                stream._end()
+            else:
+                self._streams.add(stream)
+        return stream
+
+    # ------------------------------------------------------------ recordings and files
+
+    def get_recording_status(
+        self, device_path: str, *, timeout: float | None = None
+    ) -> RecordingInfo | None:
+        """The latest known recording of a camera, or None when this client knows of none.
+
+        No service has a recording-status call: the answer comes from the
+        ``start_recording``/``stop_recording`` results seen by this client and
+        the recording notifications, which keep it current while connected. For
+        a finished recording on the current service the file's size and
+        duration are refreshed from ``get_recording_info``.
+        """
+        flow = self._recording_status_flow(device_path, timeout)
+        info: RecordingInfo | None = self._drive(flow, gated=True)
+        return info
+
+    def iter_recordings(self, *, page_size: int | None = None) -> Iterator[FileInfo]:
+        """Every recording, newest first, fetching pages as needed."""
+        yield from self._iter_files("list_recordings", page_size)
+
+    def iter_snapshots(self, *, page_size: int | None = None) -> Iterator[FileInfo]:
+        """Every snapshot, newest first, fetching pages as needed."""
+        yield from self._iter_files("list_snapshots", page_size)
+
+    def _iter_files(self, method: str, page_size: int | None) -> Iterator[FileInfo]:
+        limit = self._page_size(page_size)
+        list_page = getattr(self, method)
+        offset: int | None = 0
+        while offset is not None:
+            page = list_page(limit=limit, offset=offset)
+            yield from page.files
+            offset = self._next_offset(page, offset)
+
+    def download_recording(
+        self,
+        filename: str,
+        dest: str | os.PathLike[str],
+        progress: Callable[[int, int | None], Any] | None = None,
+    ) -> str:
+        """Download a recording to ``dest`` (a file path or a directory); returns the path.
+
+        Streamed to a temporary file beside the destination and renamed when
+        complete, so an interrupted download leaves no partial file. ``progress``
+        is called with (bytes so far, total or None).
+
+        Raises:
+            NotFoundError: no such file. AuthenticationError: credentials refused.
+            ConnectionError: the download failed. InvalidParamsError: a bad name.
+        """
+        return self._download("recordings", filename, dest, progress)
+
+    def download_snapshot(
+        self,
+        filename: str,
+        dest: str | os.PathLike[str],
+        progress: Callable[[int, int | None], Any] | None = None,
+    ) -> str:
+        """Download a snapshot to ``dest`` (a file or a folder); see :meth:`download_recording`."""
+        return self._download("snapshots", filename, dest, progress)
+
+    def _download(
+        self,
+        kind: str,
+        filename: str,
+        dest: str | os.PathLike[str],
+        progress: Callable[[int, int | None], Any] | None,
+    ) -> str:
+        import httpx
+
+        plan = DownloadPlan.make(self, kind, filename, dest)
+        token = self._current_credential()
+        try:
+            with (
+                httpx.Client(
+                    verify=plan.verify, timeout=httpx.Timeout(self._settings.timeout)
+                ) as http,
+                http.stream("GET", plan.url, headers=plan.headers(token)) as response,
+            ):
+                plan.check_status(response.status_code)
+                total = plan.content_length(response.headers.get("content-length"))
+                with plan.open_temp() as out:
+                    done = 0
+                    for chunk in response.iter_bytes(plan.chunk_size):
+                        out.write(chunk)
+                        done += len(chunk)
+                        if progress is not None:
+                            result = progress(done, total)
+                            if inspect.isawaitable(result):
+                                _discard_awaitable(result)
+                                raise _not_sync("the progress callback", "progress")
+                    plan.finish(out, done, total)
+        except httpx.HTTPError as exc:
+            raise plan.transport_error(exc) from exc
+        return plan.path
+
+    def _current_credential(self) -> str | None:
+        if self._settings.token_provider is not None:
+            return self._fetch_token()
+        return self._settings.credential
+
+
+#: Flow operation -> how this client performs it (see ``_flows``).
+_OPERATIONS: Final[dict[type[Any], Callable[[SyncCameraClient, Any, bool], Any]]] = {
+    Open: SyncCameraClient._op_open,
+    Close: SyncCameraClient._op_close,
+    Call: SyncCameraClient._op_call,
+    Authenticate: SyncCameraClient._op_authenticate,
+    FetchToken: SyncCameraClient._op_fetch_token,
+    Sleep: SyncCameraClient._op_sleep,
+    Emit: SyncCameraClient._op_emit,
+}
