@@ -7,10 +7,12 @@ without it raises a clear :class:`ImportError`.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -27,6 +29,20 @@ def load_jwt() -> ModuleType:
             "the camera-service emulator needs PyJWT: pip install 'mediamtx-camera-sdk[emulator]'"
         ) from exc
     return jwt
+
+
+@contextlib.contextmanager
+def _quiet_key_length(jwt: ModuleType) -> Iterator[None]:
+    # PyJWT warns about HMAC secrets shorter than 32 bytes; a test secret such as
+    # "secret" is fine here, and the warning would fail suites that turn warnings
+    # into errors.
+    category = getattr(getattr(jwt, "warnings", None), "InsecureKeyLengthWarning", None)
+    if category is None:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category)
+        yield
 
 
 class AuthFailure(Exception):
@@ -108,7 +124,8 @@ class Authority:
             # so that expire_tokens() can revoke one and not the next.
             "jti": secrets.token_hex(8),
         }
-        token = str(self.jwt.encode(payload, self.secret, algorithm="HS256"))
+        with _quiet_key_length(self.jwt):
+            token = str(self.jwt.encode(payload, self.secret, algorithm="HS256"))
         self.seen.add(token)
         return token
 
@@ -133,12 +150,13 @@ class Authority:
         if credential in self.revoked:
             raise AuthFailure("token expired")
         try:
-            claims: dict[str, Any] = self.jwt.decode(
-                credential,
-                self.secret,
-                algorithms=["HS256"],
-                options={"require": ["exp", "role"]},
-            )
+            with _quiet_key_length(self.jwt):
+                claims: dict[str, Any] = self.jwt.decode(
+                    credential,
+                    self.secret,
+                    algorithms=["HS256"],
+                    options={"require": ["exp", "role"]},
+                )
         except self.jwt.ExpiredSignatureError:
             raise AuthFailure("token expired") from None
         except self.jwt.InvalidTokenError:
