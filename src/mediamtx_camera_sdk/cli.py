@@ -512,9 +512,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mediamtx-camera",
         description="Control cameras of a MediaMTX Camera Service from the shell.",
-        epilog="Exit codes: 0 ok, 1 service error, 2 usage/invalid argument, 3 connection, "
-        "4 authentication, 5 permission, 6 not found, 7 timeout, 8 invalid state or "
-        "unsupported, 9 rate limited, 10 protocol error, 130 interrupted.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes:\n"
+        "  0 ok, 1 service error, 2 usage or invalid argument,\n"
+        "  3 connection, 4 authentication, 5 permission denied, 6 not found,\n"
+        "  7 timeout, 8 invalid state or unsupported, 9 rate limited,\n"
+        "  10 protocol error, 130 interrupted\n\n"
+        "Credentials: MEDIAMTX_AUTH_TOKEN / MEDIAMTX_API_KEY or --token-file / --api-key-file.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--json", action="store_true", help="machine-readable JSON output")

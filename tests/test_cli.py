@@ -1,0 +1,290 @@
+"""The ``mediamtx-camera`` command line against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mediamtx_camera_sdk import cli
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, camera_service: Any) -> Any:
+    for name in list(os.environ):
+        if name.startswith("MEDIAMTX_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MEDIAMTX_URL", camera_service.url)
+    monkeypatch.setenv("MEDIAMTX_AUTH_TOKEN", camera_service.token("operator"))
+    return camera_service
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ping_and_cameras(env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ping")
+    assert code == 0
+    assert out.startswith("pong from ws://127.0.0.1:")
+    assert "dialect current, role operator" in out
+    code, out, _ = run(capsys, "cameras")
+    assert code == 0
+    assert "camera0  CONNECTED" in out
+    assert "2 camera(s), 2 connected" in out
+
+
+def test_json_output(env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--json", "cameras")
+    assert code == 0
+    data = json.loads(out)
+    assert [c["device"] for c in data["cameras"]] == ["camera0", "camera1"]
+    assert data["connected"] == 2
+    code, out, _ = run(capsys, "status", "camera0", "--json")
+    assert json.loads(out)["device"] == "camera0"
+    code, out, _ = run(capsys, "ping", "--json")
+    assert json.loads(out)["reply"] == "pong"
+
+
+def test_snapshot_download_and_listing(
+    env: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "snapshot", "camera0", "-o", str(tmp_path))
+    assert code == 0
+    (saved,) = tmp_path.iterdir()
+    assert saved.read_bytes()[:2] == b"\xff\xd8"  # a JPEG
+    assert f"downloaded to {saved}" in out
+    code, out, _ = run(capsys, "--json", "snapshots")
+    assert json.loads(out)["files"][0]["filename"] == saved.name
+    code, out, _ = run(capsys, "snapshots", "--all")
+    assert saved.name in out
+    other = tmp_path / "copy.jpg"
+    code, out, _ = run(capsys, "download", "snapshot", saved.name, "-o", str(other))
+    assert code == 0
+    assert other.read_bytes() == saved.read_bytes()
+
+
+def test_record_with_duration_then_list(env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "record", "camera0", "--duration", "1")
+    assert code == 0
+    assert "recording camera0_" in out
+    assert "stopped camera0_" in out
+    code, out, _ = run(capsys, "--json", "recordings")
+    files = json.loads(out)["files"]
+    assert len(files) == 1
+    assert files[0]["file_size"] > 0
+
+
+def test_call_any_method(env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "call", "get_camera_status", '{"device": "camera1"}')
+    assert code == 0
+    assert json.loads(out)["device"] == "camera1"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected", "message"),
+    [
+        (("status", "camera9"), 6, "Camera not found"),
+        (("stop", "camera0"), 8, "not recording"),
+        (("call", "get_storage_info"), 5, "Permission denied"),
+        (("call", "no_such_method"), 8, "Method not found"),
+        (("call", "ping", "[1]"), 2, "JSON object"),
+        (("call", "ping", "{nope"), 2, "not valid JSON"),
+        (("status", "not a camera"), 2, "device_path"),
+        (("--url", "ws://127.0.0.1:9/ws", "ping"), 3, "refused"),
+    ],
+)
+def test_errors_print_one_line_and_exit_with_their_code(
+    env: Any, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], expected: int, message: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == expected
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_bad_token_is_an_auth_error(
+    env: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDIAMTX_AUTH_TOKEN", "not-a-valid-token")
+    code, _, err = run(capsys, "cameras")
+    assert code == 4
+    assert "not-a-valid-token" not in err
+
+
+def test_token_from_file_and_never_printed(
+    env: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    token = env.token("viewer")
+    monkeypatch.delenv("MEDIAMTX_AUTH_TOKEN")
+    (tmp_path / "tok").write_text(token + "\n")
+    code, out, err = run(capsys, "-vv", "ping", "--token-file", str(tmp_path / "tok"))
+    assert code == 0
+    assert "role viewer" in out
+    assert token not in out + err
+    code, _, err = run(capsys, "ping", "--token-file", str(tmp_path / "missing"))
+    assert code == 2
+    assert "cannot read" in err
+
+
+def test_api_key_file(
+    env: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("MEDIAMTX_AUTH_TOKEN")
+    (tmp_path / "key").write_text(env.api_key("admin"))
+    code, out, _ = run(capsys, "--api-key-file", str(tmp_path / "key"), "call", "get_storage_info")
+    assert code == 0
+    assert "total_space" in out
+
+
+def test_watch_prints_notifications(env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    def unplug_when_connected() -> None:
+        env.wait_for_connections(1, timeout=10)
+        # Subscribing happens right after connecting; unplug/plug until seen.
+        for _ in range(50):
+            env.unplug_camera("camera1")
+            env.plug_camera("camera1")
+            if done.wait(0.1):
+                return
+
+    done = threading.Event()
+    helper = threading.Thread(target=unplug_when_connected)
+    helper.start()
+    try:
+        code, out, _ = run(capsys, "--json", "watch", "--count", "2", "camera_status_update")
+    finally:
+        done.set()
+        helper.join()
+    assert code == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["method"] for e in events] == ["camera_status_update"] * 2
+    assert {e["params"]["device"] for e in events} == {"camera1"}
+
+
+def test_legacy_service(
+    capsys: pytest.CaptureFixture[str], legacy_camera_service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDIAMTX_AUTH_TOKEN", legacy_camera_service.token("operator"))
+    code, out, _ = run(capsys, "--url", legacy_camera_service.url, "cameras")
+    assert code == 0
+    assert "/dev/video0  CONNECTED" in out
+    code, _, err = run(capsys, "--url", legacy_camera_service.url, "recordings")
+    assert code == 8
+    assert "not available on the legacy service" in err
+
+
+def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for code in ("3 connection", "4 authentication", "6 not found", "7 timeout", "130"):
+        assert code in out
+    assert all(str(code) in (cli.__doc__ or "") for _, code in cli.EXIT_CODES)
+
+
+def test_demo_runs_end_to_end() -> None:
+    """The main job: the README's first command, after install."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mediamtx_camera_sdk", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MEDIAMTX_")},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in (
+        "Connect and authenticate",
+        "List cameras",
+        "Take a snapshot",
+        "Record 3 s",
+        "event camera_status_update camera1 DISCONNECTED",
+        "event camera_status_update camera1 CONNECTED",
+        "event recording_status_update camera0 STOPPED",
+        "Download the newest recording",
+        "All good.",
+    ):
+        assert expected in out
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_json_summary_on_legacy() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mediamtx_camera_sdk",
+            "demo",
+            "--json",
+            "--dialect-emulated",
+            "legacy",
+            "--record-seconds",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MEDIAMTX_")},
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["dialect"] == "legacy"
+    assert summary["files_downloaded"] == 1
+    assert summary["events_by_name"]["recording_status_update"] >= 2
+
+
+def test_demo_against_a_real_service_is_read_only(
+    env: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "demo", "--url", env.url)
+    assert code == 0
+    assert "Take a snapshot" not in out
+    assert "List cameras" in out
+    assert "0 files downloaded" in out
+
+
+def test_emulator_command_runs_until_interrupted() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "mediamtx_camera_sdk", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            lines = [proc.stdout.readline() for _ in range(3)]
+            url = next(line.split()[-1] for line in lines if "ws://" in line)
+            assert url.startswith("ws://127.0.0.1:")
+            rest = []
+            for line in proc.stdout:
+                rest.append(line)
+                if "Ctrl-C" in line:
+                    break
+            token = next(line.split()[-1] for line in rest if "operator token" in line)
+            code = cli.main(["--url", url, "ping"]) if token else 1
+            assert code == 0
+            # Tokens printed by the emulator work for the SDK.
+            os.environ["MEDIAMTX_AUTH_TOKEN"] = token
+            try:
+                assert cli.main(["--url", url, "cameras"]) == 0
+            finally:
+                del os.environ["MEDIAMTX_AUTH_TOKEN"]
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
