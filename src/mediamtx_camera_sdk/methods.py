@@ -825,7 +825,9 @@ SUBSCRIBE_EVENTS: Final = MethodSpec[SubscriptionResult](
             check=_is_filters,
             doc='only events matching these fields, e.g. ``{"device": "camera0"}``.',
             required=False,
-            keyword_only=True,
+            # Positional too: ``subscribe_events(topics, filters=None)`` is the
+            # documented signature (issue 4).
+            keyword_only=False,
             to_wire=dict,
         ),
     ),

@@ -752,8 +752,8 @@ class AsyncApi:
     async def subscribe_events(
         self,
         topics: Sequence[str],
-        *,
         filters: Mapping[str, Any] | None = None,
+        *,
         timeout: float | None = None,
     ) -> SubscriptionResult:
         """Subscribe this connection to event topics (they arrive as notifications).

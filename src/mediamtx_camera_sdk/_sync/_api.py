@@ -740,8 +740,8 @@ class SyncApi:
     def subscribe_events(
         self,
         topics: Sequence[str],
-        *,
         filters: Mapping[str, Any] | None = None,
+        *,
         timeout: float | None = None,
     ) -> SubscriptionResult:
         """Subscribe this connection to event topics (they arrive as notifications).
