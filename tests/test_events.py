@@ -89,6 +89,13 @@ def test_camera_cache_changes() -> None:
     assert cache.changes([("camera1", "CONNECTED"), ("camera2", "CONNECTED")]) == ([], [])
 
 
+def test_camera_cache_with_nothing_known_adopts_silently() -> None:
+    cache = CameraCache()
+    assert cache.changes([("camera0", "CONNECTED")]) == ([], [])
+    assert cache.status("camera0") == "CONNECTED"
+    assert cache.changes([("camera0", "DISCONNECTED")]) == (["camera0"], [])
+
+
 def test_recording_tracker() -> None:
     t = RecordingTracker()
     assert t.get("camera0") is None

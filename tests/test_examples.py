@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,21 +127,49 @@ def test_reconnect_and_watch(camera_service: Any) -> None:
     env = {
         "MEDIAMTX_URL": camera_service.url,
         "MEDIAMTX_AUTH_TOKEN": camera_service.token("viewer"),
-        "MEDIAMTX_EXAMPLE_SECONDS": "6",
+        "MEDIAMTX_EXAMPLE_SECONDS": "20",
     }
     with start_example("reconnect_and_watch.py", env) as proc:
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == "watching...\n"
+        lines = LineReader(proc)
+        lines.wait_for("watching...")
         camera_service.drop_connections(clean=False)
-        lines = [proc.stdout.readline(), proc.stdout.readline()]
-        assert lines == ["connection lost; reconnecting...\n", "reconnected\n"]
+        lines.wait_for("connection lost; reconnecting...")
+        lines.wait_for("reconnected")
+        lines.wait_for("events may have been missed")
         camera_service.unplug_camera("camera1")
-        out, err = proc.communicate(timeout=30)
-        out = "".join(lines) + out
-    assert proc.returncode == 0, err
-    assert "connection lost; reconnecting..." in out
-    assert "reconnected" in out
-    assert "events may have been missed" in out
+        lines.wait_for("camera.disconnected")
+        proc.terminate()
+
+
+class LineReader:
+    """Reads a process's stdout on a thread, so a test can wait for a line with a timeout."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        assert proc.stdout is not None
+        stdout = proc.stdout
+        self.thread = threading.Thread(
+            target=lambda: [self.lines.put(line) for line in stdout], daemon=True
+        )
+        self.thread.start()
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        """The first line (already printed or to come) containing ``text``."""
+        for line in self.seen:
+            if text in line:
+                return line
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"{text!r} not printed; got {self.seen}"
+            try:
+                line = self.lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
 
 
 def test_fleet(camera_service_factory: Any) -> None:
@@ -155,3 +186,39 @@ def test_fleet(camera_service_factory: Any) -> None:
     assert f"{current.url}: 2/2 cameras connected" in out
     assert f"{legacy.url}: 2/2 cameras connected" in out
     assert f"{dead}: unreachable" in out
+
+
+def test_errors(camera_service: Any) -> None:
+    out = run_example(
+        "errors.py",
+        {"MEDIAMTX_URL": camera_service.url, "MEDIAMTX_AUTH_TOKEN": camera_service.token("viewer")},
+    )
+    assert "not found: code -32010, method get_camera_status" in out
+    assert "rejected before sending: device_path" in out
+    out = run_example(
+        "errors.py", {"MEDIAMTX_URL": camera_service.url, "MEDIAMTX_AUTH_TOKEN": "bad-token"}
+    )
+    assert out.startswith("Authentication failed:")
+    out = run_example("errors.py", {"MEDIAMTX_URL": "ws://127.0.0.1:9/ws"})
+    assert out.startswith("Connection failed:")
+
+
+def test_pytest_plugin_example() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(EXAMPLES / "test_with_emulator.py"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=EXAMPLES,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

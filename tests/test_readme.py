@@ -25,3 +25,53 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> None:
     assert marked.group(1).strip() == test_command
     # Nothing in the README comes before the two commands but the title and intro.
     assert readme.index(main_job) < readme.index("## Quick start")
+
+
+def example_blocks(text: str) -> list[tuple[str, str]]:
+    return [
+        (m.group(1), m.group(2))
+        for m in re.finditer(r"<!-- example: (\S+) -->\n```python\n(.*?)```", text, re.S)
+    ]
+
+
+def test_every_python_block_mirrors_a_tested_example_file() -> None:
+    readme = (ROOT / "README.md").read_text()
+    python_blocks = re.findall(r"```python\n", readme)
+    mirrored = example_blocks(readme)
+    assert len(mirrored) == len(python_blocks), "a python block without <!-- example: -->"
+    for path, body in mirrored:
+        assert (ROOT / path).read_text() == body, f"README block differs from {path}"
+
+
+def test_call_table_lists_every_method_with_its_dialects() -> None:
+    from mediamtx_camera_sdk.methods import METHODS
+
+    readme = (ROOT / "README.md").read_text()
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `(\w+)[(` ][^|]*\|[^|]*\|[^|]*\| (yes|no) \|$", readme, re.M)
+    }
+    for name, spec in METHODS.items():
+        if spec.alias_of:
+            continue
+        assert name in rows, name
+        assert rows[name] == ("yes" if "legacy" in spec.dialects else "no"), name
+    assert "get_recording_status" in rows
+
+
+def test_configuration_table_lists_every_variable() -> None:
+    from mediamtx_camera_sdk.config import ENV_VARS
+
+    readme = (ROOT / "README.md").read_text()
+    for name in ENV_VARS:
+        assert f"| `{name}` |" in readme, name
+
+
+def test_error_tree_names_every_exception() -> None:
+    from mediamtx_camera_sdk import errors
+
+    readme = (ROOT / "README.md").read_text()
+    for name in errors.__all__:
+        obj = getattr(errors, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert name in readme, name

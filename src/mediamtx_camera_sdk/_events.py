@@ -172,10 +172,11 @@ class CameraCache:
     with what was known and says which cameras changed while disconnected.
     """
 
-    __slots__ = ("_status",)
+    __slots__ = ("_known", "_status")
 
     def __init__(self) -> None:
         self._status: dict[str, str] = {}
+        self._known = False  # whether any camera list or status was ever seen
 
     def __len__(self) -> int:
         return len(self._status)
@@ -187,18 +188,26 @@ class CameraCache:
     def update(self, device: str, status: str) -> None:
         """Record the status of one camera."""
         self._status[device] = status
+        self._known = True
 
     def replace(self, cameras: Iterable[tuple[str, str]]) -> None:
         """Record a complete list of (device, status)."""
         self._status = dict(cameras)
+        self._known = True
 
     def changes(self, cameras: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
         """Compare a fresh complete list with the cache, then adopt it.
 
         Returns ``(changed, vanished)``: devices that are new or whose status
-        differs, and devices that were known but are no longer listed.
+        differs, and devices that were known but are no longer listed. When the
+        client never knew any camera there is nothing to compare: the list is
+        adopted and nothing is reported as changed.
         """
         fresh = dict(cameras)
+        if not self._known:
+            self._status = fresh
+            self._known = True
+            return [], []
         changed = [d for d, s in fresh.items() if self._status.get(d) != s]
         vanished = [d for d in self._status if d not in fresh]
         self._status = fresh
