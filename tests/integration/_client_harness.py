@@ -266,17 +266,36 @@ class ClientHarness:
     # -- blocking calls
 
     async def _in_thread(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        # "started": the thread runs func; "dropped": the caller was cancelled before
+        # that, so the thread must not run it. Both under self._busy.
+        state = {"started": False, "dropped": False}
+
+        def done() -> None:
+            self.__dict__["_busy_count"] -= 1
+            self._busy.notify_all()
+
         def run() -> Any:
+            with self._busy:
+                if state["dropped"]:
+                    return None
+                state["started"] = True
             try:
                 return func(*args, **kwargs)
             finally:
                 with self._busy:
-                    self.__dict__["_busy_count"] -= 1
-                    self._busy.notify_all()
+                    done()
 
         with self._busy:
             self.__dict__["_busy_count"] += 1
-        return await anyio.to_thread.run_sync(run, abandon_on_cancel=True, limiter=self._limiter)
+        try:
+            return await anyio.to_thread.run_sync(
+                run, abandon_on_cancel=True, limiter=self._limiter
+            )
+        finally:
+            with self._busy:
+                if not state["started"] and not state["dropped"]:
+                    state["dropped"] = True
+                    done()
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until no blocking call of this harness is still running in a thread.
