@@ -37,6 +37,7 @@ from ._transport import AsyncTransport, _again, _Session
 __all__ = ["AsyncioTransport"]
 
 _OPEN = State.OPEN
+_CONNECTING = State.CONNECTING
 
 # Unread received bytes above which the socket stops being read.
 _PAUSE_READING_ABOVE: Final = 1024 * 1024
@@ -88,16 +89,16 @@ class _WsProtocol(asyncio.Protocol):
         elif self.session.failure is not None:
             self.write_pending()
         if not self.handshake.done():
-            if ws.state is _OPEN:
+            error = self.session.handshake_error()
+            if error is not None:
+                error.__cause__ = ws.handshake_exc
+                self.handshake.set_exception(error)
+                self.handshake.exception()  # retrieved even if connect() gave up
+                self._transport().close()
+                return
+            if ws.state is not _CONNECTING:
+                # Open (or already closing: frames may follow the response).
                 self.handshake.set_result(None)
-            else:
-                error = self.session.handshake_error()
-                if error is not None:
-                    error.__cause__ = ws.handshake_exc
-                    self.handshake.set_exception(error)
-                    self.handshake.exception()  # retrieved even if connect() gave up
-                    self._transport().close()
-                    return
         if ws.close_expected():
             self.arm_close_timer()
         waiter = self.waiter

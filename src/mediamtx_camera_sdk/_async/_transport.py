@@ -388,6 +388,8 @@ class AnyioTransport(AsyncTransport):
         self._ws = session.ws
         self._close_timeout = close_timeout
         self._write_lock = anyio.Lock()
+        # Frames waiting to be written (see _flush).
+        self._pending: list[bytes] = []
         self._inbox: list[str | bytes] = []
         self._eof = False
         self._cause: BaseException | None = None
@@ -455,8 +457,10 @@ class AnyioTransport(AsyncTransport):
         error = self._session.handshake_error()
         if error is not None:
             raise error from ws.handshake_exc
-        # Frames that arrived in the same read as the handshake response.
+        # Frames that arrived in the same read as the handshake response, and
+        # the protocol's answers to them (a pong, a close echo).
         self._inbox.extend(self._session.take_messages())
+        await self._flush_quietly()
 
     # -- properties ---------------------------------------------------------
 
@@ -487,35 +491,52 @@ class AnyioTransport(AsyncTransport):
             self._ws.send_text(text.encode())
         except InvalidState as exc:  # pragma: no cover - state checked just above
             raise self._closed_error() from exc
+        self._pending.extend(self._ws.data_to_send())
         await self._flush()
 
     async def _flush(self) -> None:
-        """Write everything the protocol has queued.
+        """Write every queued frame; return once this caller's frames are written.
 
-        Whoever holds the lock writes all the frames queued so far in one
-        ``send`` (so concurrent senders coalesce); a sender whose frame an
-        earlier holder already wrote finds nothing left and returns.
+        Whoever holds the lock writes everything queued so far in one ``send``
+        and loops until the queue is empty, so concurrent senders coalesce and
+        frames queued by the reader (pongs) while a write is blocked go out
+        with the next one. A sender whose frame an earlier holder wrote finds
+        the queue empty and returns.
         """
         async with self._write_lock:
-            chunks = self._ws.data_to_send()
-            if not chunks:
-                return
-            # A trailing b"" asks to half-close after the server's EOF; the
-            # socket is closed right after that anyway, so it is skipped.
-            payload = b"".join(chunks)
-            if not payload:
-                return
-            try:
-                await self._stream.send(payload)
-            except _STREAM_ERRORS as exc:
-                if self._cause is None:
-                    self._cause = exc
-                raise self._closed_error(exc) from exc
+            pending = self._pending
+            while pending:
+                # A b"" (the protocol's "half-close now" marker, after the
+                # server's EOF) adds nothing: the socket is closed right after.
+                payload = pending[0] if len(pending) == 1 else b"".join(pending)
+                pending.clear()
+                if not payload:
+                    continue
+                try:
+                    await self._stream.send(payload)
+                except _STREAM_ERRORS as exc:
+                    if self._cause is None:
+                        self._cause = exc
+                    raise self._closed_error(exc) from exc
 
     async def _flush_quietly(self) -> None:
-        # Pongs and close frames: a failure here surfaces through receive().
+        """Write the protocol's own frames (pongs, close); failures surface in receive()."""
+        self._pending.extend(self._ws.data_to_send())
         with contextlib.suppress(errors.ConnectionClosedError):
             await self._flush()
+
+    async def _flush_from_reader(self) -> None:
+        """Like :meth:`_flush_quietly`, but never waits for a writer.
+
+        If a sender holds the lock, it may be blocked because the server is
+        not reading, possibly because the server is blocked writing to us: if
+        the reader waited for the lock, nobody would read and all would wait
+        forever. The lock holder writes what is queued here when it can.
+        """
+        self._pending.extend(self._ws.data_to_send())
+        if self._pending and not self._write_lock.locked():
+            with contextlib.suppress(errors.ConnectionClosedError):
+                await self._flush()
 
     def _closed_error(self, cause: BaseException | None = None) -> errors.ConnectionClosedError:
         if self._error is not None:
@@ -577,11 +598,12 @@ class AnyioTransport(AsyncTransport):
         # Messages are stored before the flush awaits, so a cancelled
         # receive() leaves them for the next call.
         self._inbox.extend(self._session.take_messages())
-        await self._flush_quietly()
+        await self._flush_from_reader()
 
     async def _finish(self) -> None:
         """End of connection: wait (bounded) for the server's EOF, close, record why."""
         try:
+            await self._flush_from_reader()  # a close echo not yet written
             if not self._eof:
                 with anyio.move_on_after(self._close_timeout):
                     while not self._eof:

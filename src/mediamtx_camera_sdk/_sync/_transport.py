@@ -175,6 +175,9 @@ class SyncTransport:
         self._close_timeout = close_timeout
         self._reader = _FrameReader(sock)
         self._write_lock = threading.Lock()
+        # Pongs and close frames waiting for the write lock (see _queue_control).
+        self._control_lock = threading.Lock()
+        self._control_queue: list[bytes] = []
         self._state_lock = threading.Lock()
         # Set when the connection is over (error recorded, socket shut down).
         self._ended = threading.Event()
@@ -312,23 +315,47 @@ class SyncTransport:
         try:
             with self._write_lock:
                 self._sock.sendall(frame)
+                self._write_control_frames()
         except (OSError, ssl.SSLError, ValueError) as exc:
             # ValueError: the socket was closed by another thread (fd -1).
             raise self._closed_error(exc) from exc
+        if self._control_queue:
+            self._flush_control_frames()
 
-    def _send_control(self, opcode: int, payload: bytes, timeout: float | None) -> bool:
-        """Write a control frame; ``False`` if the lock or the socket was not available."""
+    def _queue_control(self, opcode: int, payload: bytes) -> None:
+        """Queue a pong or close frame and write it unless a writer holds the lock.
+
+        The reader must never wait for the write lock: a sender holding it may
+        be blocked because the server is not reading, perhaps because the
+        server is blocked writing to us. Whoever holds the lock writes the
+        queued frames after its own, and every lock holder checks the queue
+        again after releasing, so a queued frame is never stranded.
+        """
         frame = websocket.ABNF.create_frame(payload, opcode).format()
-        locked = self._write_lock.acquire(timeout=-1 if timeout is None else timeout)
-        if not locked:
-            return False
-        try:
-            self._sock.sendall(frame)
-        except (OSError, ssl.SSLError, ValueError):
-            return False
-        finally:
-            self._write_lock.release()
-        return True
+        with self._control_lock:
+            self._control_queue.append(frame)
+        self._flush_control_frames()
+
+    def _flush_control_frames(self) -> None:
+        while self._control_queue:
+            if not self._write_lock.acquire(blocking=False):
+                return  # the holder checks the queue after it releases
+            try:
+                self._write_control_frames()
+            except (OSError, ssl.SSLError, ValueError):
+                return  # the connection is gone: receive() reports it
+            finally:
+                self._write_lock.release()
+
+    def _write_control_frames(self) -> None:
+        """Write the queued control frames (call with the write lock held)."""
+        while True:
+            with self._control_lock:
+                if not self._control_queue:
+                    return
+                frames, self._control_queue = self._control_queue, []
+            for frame in frames:
+                self._sock.sendall(frame)
 
     def _closed_error(self, cause: BaseException | None = None) -> errors.ConnectionClosedError:
         error = self._error
@@ -448,7 +475,7 @@ class SyncTransport:
                             return self._bad_utf8(out, exc)
             elif opcode == _OP_PING:
                 # RFC 6455 section 5.5.2: answer with the same payload.
-                self._send_control(_OP_PONG, data, self._close_timeout)
+                self._queue_control(_OP_PONG, data)
             elif opcode == _OP_CLOSE:
                 return self._peer_closed(out, data)
             # PONG: unsolicited or not, nothing to do (section 5.5.3).
@@ -487,18 +514,18 @@ class SyncTransport:
             message = f"the connection to {where} was closed by the client"
         else:
             # Echo the close (section 5.5.1) unless close() already sent one.
-            self._send_close_once(code if code != 1005 else None, self._close_timeout)
+            self._send_close_once(code if code != 1005 else None)
             message = f"the server at {where} closed the connection (code {code}"
             message += f", reason {reason!r})" if reason else ")"
         return self._end(out, code, message, None, reason=reason)
 
-    def _send_close_once(self, code: int | None, timeout: float | None) -> None:
+    def _send_close_once(self, code: int | None) -> None:
         with self._state_lock:
             if self._close_sent:
                 return
             self._close_sent = True
         payload = b"" if code is None else struct.pack("!H", code)
-        self._send_control(_OP_CLOSE, payload, timeout)
+        self._queue_control(_OP_CLOSE, payload)
 
     def _end(
         self,
@@ -512,7 +539,7 @@ class SyncTransport:
     ) -> list[str | bytes]:
         """Record why the connection ended, tear it down, and raise (or return ``out`` first)."""
         if fail:
-            self._send_close_once(code, self._close_timeout)
+            self._send_close_once(code)
         where = self._endpoint.netloc
         if message is None:
             if self._closing:
@@ -551,11 +578,12 @@ class SyncTransport:
     def close(self) -> None:
         """Close the connection from any thread; idempotent; never raises a connection error.
 
-        Sends a close frame (if the connection is still open and no write holds
-        the lock for longer than ``close_timeout``). If a thread is blocked in
-        :meth:`receive`, it gets ``close_timeout`` seconds to read the server's
-        answer; then the socket is shut down, which makes that ``receive()``
-        raise :class:`~mediamtx_camera_sdk.errors.ConnectionClosedError`.
+        Sends a close frame if the connection is still open (right away, or
+        after a write in progress; it never waits for the write lock). If a
+        thread is blocked in :meth:`receive`, it gets ``close_timeout`` seconds
+        to read the server's answer; then the socket is shut down, which makes
+        that ``receive()`` (and a blocked ``send()``) raise
+        :class:`~mediamtx_camera_sdk.errors.ConnectionClosedError`.
         """
         with self._state_lock:
             if self._closing:
@@ -566,7 +594,7 @@ class SyncTransport:
             reading = self._reading
             ended = self._error is not None or self._pending_error is not None
         if first and not ended:
-            self._send_close_once(_NORMAL_CLOSURE, self._close_timeout)
+            self._send_close_once(_NORMAL_CLOSURE)
             if reading:
                 # The reader sees the server's close frame and tears down.
                 self._ended.wait(self._close_timeout)
