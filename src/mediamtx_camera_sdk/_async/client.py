@@ -27,7 +27,16 @@ import anyio
 import anyio.abc
 
 from .. import _flows
-from .._base import ClientBase, call_args, make_event
+from .._base import (
+    CONNECTING,
+    FAILED,
+    IDLE,
+    READY,
+    RECONNECTING,
+    ClientBase,
+    call_args,
+    make_event,
+)
 from .._download import DownloadPlan
 from .._events import EventBuffer, EventFilter
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Sleep
@@ -59,13 +68,6 @@ __all__ = ["CameraClient", "EventStream"]
 
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
-
-# Connection states (one attribute, read by properties and waits).
-_IDLE = "idle"  # never connected, or disconnected by the caller
-_CONNECTING = "connecting"
-_READY = "ready"
-_RECONNECTING = "reconnecting"
-_FAILED = "failed"  # reconnecting gave up
 
 
 class EventStream:
@@ -235,7 +237,7 @@ class CameraClient(AsyncApi, ClientBase):
         arguments = dict(locals())
         del arguments["self"]
         ClientBase.__init__(self, arguments)
-        self._state = _IDLE
+        self._state = IDLE
         self._failure: CameraServiceError | None = None
         self._transport: AsyncTransport | None = None
         self._tg: anyio.abc.TaskGroup | None = None
@@ -293,13 +295,13 @@ class CameraClient(AsyncApi, ClientBase):
         tg = anyio.create_task_group()
         await tg.__aenter__()
         self._tg = tg
-        self._set_state(_CONNECTING)
+        self._set_state(CONNECTING)
         try:
             await self._drive(self._connect_flow(reconnecting=False))
         except BaseException as exc:
             await self._shutdown(exc)
             raise
-        self._set_state(_READY)
+        self._set_state(READY)
         tg.start_soon(self._deadline_watcher)
         if self._settings.heartbeat_interval is not None:
             tg.start_soon(self._heartbeat)
@@ -328,7 +330,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._streams.clear()
         transport, self._transport = self._transport, None
         self._fail_pending(ClientClosedError("the client was disconnected"))
-        self._set_state(_IDLE)
+        self._set_state(IDLE)
         tg, self._tg = self._tg, None
         if transport is not None:
             with anyio.CancelScope(shield=True):
@@ -467,19 +469,6 @@ class CameraClient(AsyncApi, ClientBase):
             _flows.call_with_reauth_flow(self._settings, method, params, timeout), gated=True
         )
 
-    def _timeout(self, timeout: float | None) -> float:
-        if timeout is None:
-            return self._settings.timeout
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            from ..errors import InvalidParamsError
-
-            raise InvalidParamsError(
-                f"timeout must be a positive number of seconds, not {timeout!r}",
-                code=-32602,
-                data={"param": "timeout", "rule": "> 0"},
-            )
-        return float(timeout)
-
     async def _roundtrip(
         self,
         method: str,
@@ -490,7 +479,7 @@ class CameraClient(AsyncApi, ClientBase):
     ) -> Any:
         seconds = self._timeout(timeout)
         deadline = anyio.current_time() + seconds
-        if gated and self._state != _READY:
+        if gated and self._state != READY:
             await self._wait_ready(method, deadline, seconds)
         call = self._protocol.start_call(method, params, deadline=deadline, timeout=seconds)
         return await self._await_call(call, seconds)
@@ -518,32 +507,17 @@ class CameraClient(AsyncApi, ClientBase):
         return call.outcome()
 
     async def _wait_ready(self, method: str, deadline: float, seconds: float) -> None:
-        while self._state != _READY:
-            if self._closed or self._state == _IDLE:
-                raise ClientClosedError(
-                    f"not connected: call connect() before {method}"
-                    if not self._closed
-                    else f"the client is closed; cannot call {method}",
-                    method=method,
-                )
-            if self._state == _FAILED:
-                raise ConnectionError(
-                    f"the connection was lost and could not be restored: {self._failure}",
-                    method=method,
-                ) from self._failure
-            if not self._settings.wait_for_reconnect:
-                raise ConnectionError(
-                    f"not connected (reconnecting); {method} not sent", method=method
-                )
+        while self._state != READY:
+            error = self._unready_error(method, self._state, self._failure)
+            if error is not None:
+                raise error
             changed = self._state_changed
-            assert changed is not None  # set by connect()
+            if changed is None:  # pragma: no cover - set by connect()
+                raise self._unready_timeout(method, seconds)
             with anyio.move_on_after(deadline - anyio.current_time()):
                 await changed.wait()
                 continue
-            raise CallTimeoutError(
-                f"{method} timed out after {seconds:g} s waiting for the connection",
-                method=method,
-            )
+            raise self._unready_timeout(method, seconds)
 
     # ------------------------------------------------------------ background tasks
 
@@ -581,7 +555,7 @@ class CameraClient(AsyncApi, ClientBase):
         if transport is not self._transport:
             return
         self._transport = None
-        established = self._state == _READY
+        established = self._state == READY
         self._fail_pending(exc)
         tg = self._tg
         if tg is not None:
@@ -593,11 +567,11 @@ class CameraClient(AsyncApi, ClientBase):
         logger.warning("connection to %s lost: %s", self.url, exc.message)
         self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
         if self._settings.reconnect:
-            self._set_state(_RECONNECTING)
+            self._set_state(RECONNECTING)
             tg.start_soon(self._reconnect)
         else:
             self._failure = exc
-            self._set_state(_FAILED)
+            self._set_state(FAILED)
 
     async def _reconnect(self) -> None:
         try:
@@ -605,13 +579,13 @@ class CameraClient(AsyncApi, ClientBase):
         except CameraServiceError as exc:
             logger.warning("could not reconnect to %s: %s", self.url, exc)
             self._failure = exc
-            self._set_state(_FAILED)
+            self._set_state(FAILED)
             self._dispatch(
                 make_event(_flows.EVENT_CONNECTION_LOST, {"reason": str(exc), "final": True})
             )
             return
         self._reconnects += 1
-        self._set_state(_READY)
+        self._set_state(READY)
         logger.info("reconnected to %s", self.url)
         self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
 
@@ -641,7 +615,7 @@ class CameraClient(AsyncApi, ClientBase):
         if interval is None:  # pragma: no cover - started only with a heartbeat
             return
         while True:
-            if self._state != _READY:
+            if self._state != READY:
                 changed = self._state_changed
                 if changed is not None:
                     await changed.wait()
