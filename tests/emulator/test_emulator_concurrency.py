@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from contextlib import AsyncExitStack
 from typing import Any
@@ -86,7 +87,7 @@ async def test_fifty_connections_nothing_lost_or_misrouted(anyio_backend: str) -
         async def change_cameras() -> None:
             for change in range(CHANGES):
                 await anyio.to_thread.run_sync(
-                    lambda n=change: emulator.change_camera("camera3", name=f"name-{n}")
+                    functools.partial(emulator.change_camera, "camera3", name=f"name-{change}")
                 )
 
         async with anyio.create_task_group() as group:

@@ -584,6 +584,7 @@ def test_retention_and_cleanup(emu: CameraServiceEmulator, clients: Clients) -> 
     )
     assert admin.result("cleanup_old_files")["files_deleted"] == 1
     assert admin.result("list_snapshots")["total"] == 0
+    bad: dict[str, Any]
     for bad in (
         {"policy_type": "forever", "enabled": True},
         {"policy_type": "age", "enabled": True},

@@ -419,3 +419,30 @@ def test_camera_notifications_reach_every_connection(
         no_data(authed.error("subscribe_events", {"topics": ["camera.connected"]}))["code"]
         == -32601
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (-1000, "Camera not found"),
+        (-1001, "Camera not available"),
+        (-1002, "Recording already in progress"),
+        (-1003, "MediaMTX operation failed"),
+        (-1004, "Stream operation failed"),
+        (-32001, "Authentication required"),
+        (-32002, "Rate limit exceeded"),
+        (-32003, "Insufficient permissions"),
+        (-32602, "Invalid params"),
+        (-32603, "Internal error"),
+    ],
+)
+def test_every_legacy_code_can_be_injected(
+    legacy: CameraServiceEmulator, clients: Clients, code: int, message: str
+) -> None:
+    client = clients(legacy, "operator")
+    legacy.fail_next("take_snapshot", code)
+    assert client.error("take_snapshot", {"device": "/dev/video0"}) == {
+        "code": code,
+        "message": message,
+    }
+    assert client.result("take_snapshot", {"device": "/dev/video0"})["status"] == "completed"

@@ -38,10 +38,10 @@ def test_start_stop_and_addresses() -> None:
     emulator = make_emulator()
     with pytest.raises(RuntimeError, match="not been started"):
         _ = emulator.url
-    assert not emulator.running
+    assert emulator.running is False
     emulator.start()
     try:
-        assert emulator.running
+        assert emulator.running is not False
         assert emulator.port > 0
         assert emulator.url == f"ws://127.0.0.1:{emulator.port}/ws"
         assert emulator.http_url == f"http://127.0.0.1:{emulator.port}"
@@ -53,7 +53,7 @@ def test_start_stop_and_addresses() -> None:
         emulator.stop()
     assert closed_frame(client).code == 1001  # stop closes connections cleanly
     emulator.stop()  # idempotent
-    assert not emulator.running
+    assert emulator.running is False
     with pytest.raises(RuntimeError, match="not running"):
         emulator.restart()
 
