@@ -185,6 +185,20 @@ async def _frag_bad_utf8(ws: ServerConnection, arg: str) -> None:
     ws.send_data()
 
 
+async def _frag_big(ws: ServerConnection, arg: str) -> None:
+    # Three fragments of ``arg`` bytes each: only the whole message is too large.
+    size = int(arg)
+    await ws.send(["a" * size, "b" * size, "c" * size])
+
+
+async def _ping_no_wait(ws: ServerConnection, arg: str) -> None:
+    # The ping, then a message right away, then (once the pong came) another.
+    pong = await ws.ping(b"nowait")
+    await ws.send("ping-sent")
+    await pong
+    await ws.send("pong-received")
+
+
 async def _then_close(ws: ServerConnection, arg: str) -> None:
     # Messages followed by a close in the same write.
     ws.protocol.send_text(b"last-1")
@@ -205,6 +219,8 @@ _COMMANDS: dict[str, Callable[[ServerConnection, str], Awaitable[None]]] = {
     "badutf8": _bad_utf8,
     "thenclose": _then_close,
     "fragbinary": _frag_binary,
+    "fragbig": _frag_big,
+    "pingnowait": _ping_no_wait,
     "fragbadutf8": _frag_bad_utf8,
 }
 

@@ -261,6 +261,26 @@ async def test_send_waits_while_the_server_stops_reading(
     assert all(m[3:] == chunk for m in messages)
 
 
+@pytest.mark.parametrize(
+    "path", [("asyncio", "anyio"), ("trio", "anyio")], ids=["asyncio-anyio", "trio-anyio"]
+)
+async def test_reader_does_not_wait_for_a_blocked_writer(server: WsServer) -> None:
+    # Simulate a sender stuck in a write (holding the write lock): the reader
+    # must go on reading, and the pong it owes goes out with the next write.
+    with anyio.fail_after(5):
+        transport = await connect(server.url, "anyio")
+        assert isinstance(transport, AnyioTransport)
+        try:
+            await transport.send("!pingnowait")
+            async with transport._write_lock:
+                assert await transport.receive() == ["ping-sent"]
+            await transport.send("next")
+            messages, _ = await receive_n(transport, 2)
+            assert sorted(messages) == ["next", "pong-received"]  # type: ignore[type-var]
+        finally:
+            await transport.aclose()
+
+
 async def test_cancelled_receive_loses_nothing(server: WsServer, implementation: str) -> None:
     with anyio.fail_after(5):
         transport = await connect(server.url, implementation)
@@ -399,6 +419,19 @@ async def test_message_over_max_size_fails_the_connection(
             await transport.receive()
         assert "too large" in str(info.value)
         assert info.value.data["code"] == 1009
+        await transport.aclose()
+
+
+async def test_fragments_adding_up_over_max_size_fail_the_connection(
+    server: WsServer, implementation: str
+) -> None:
+    with anyio.fail_after(5):
+        transport = await connect(server.url, implementation, max_size=1000)
+        await transport.send("!fragbig 300")  # 900 bytes in all: fine
+        assert await transport.receive() == ["a" * 300 + "b" * 300 + "c" * 300]
+        await transport.send("!fragbig 400")  # each fragment fits, the message does not
+        with pytest.raises(errors.ConnectionClosedError, match="too large"):
+            await transport.receive()
         await transport.aclose()
 
 

@@ -123,6 +123,13 @@ class _FrameReader(websocket.frame_buffer):
         self._pos = bufsize
         return bytes(buf[:bufsize])
 
+    def recv_mask(self) -> None:
+        # RFC 6455 section 5.1: a client must fail the connection on a masked
+        # frame from the server (websocket-client would quietly unmask it).
+        if self.has_mask():
+            raise websocket.WebSocketProtocolException("the server sent a masked frame")
+        super().recv_mask()
+
     def recv_length(self) -> None:
         super().recv_length()
         limit = self.limit
