@@ -7,9 +7,9 @@ CA in ``ssl_context``, refused with another CA, accepted with an explicit
 
 from __future__ import annotations
 
-import pathlib
 import ssl
 
+import anyio
 import pytest
 import trustme
 
@@ -50,9 +50,7 @@ async def test_self_signed_certificate_is_refused_by_default(tls_emu, make_clien
 
 
 async def test_another_ca_is_refused(tls_emu, make_client):
-    client = make_client(
-        tls_emu, use_ssl=True, ssl_context=trusting(trustme.CA()), max_retries=0
-    )
+    client = make_client(tls_emu, use_ssl=True, ssl_context=trusting(trustme.CA()), max_retries=0)
     with pytest.raises(ConnectionError, match="certificate verification failed"):
         await client.connect()
 
@@ -65,7 +63,7 @@ async def test_the_right_ca_is_accepted(tls_emu, make_client, ca, tmp_path):
         snapshot = await client.take_snapshot(cameras[0].device_path)
         path = await client.download_snapshot(snapshot.filename, tmp_path)
     expected = (tls_emu.media_dir / "snapshots" / snapshot.filename).read_bytes()
-    assert pathlib.Path(path).read_bytes() == expected
+    assert await anyio.Path(path).read_bytes() == expected
 
 
 async def test_full_wss_url_with_the_right_ca(tls_emu, make_client, ca):
