@@ -482,3 +482,15 @@ def test_specs_are_immutable() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         methods.PING.name = "pong"  # type: ignore[misc]
     assert isinstance(methods.PING, MethodSpec)
+
+
+def test_check_dialect_refuses_wire_params_the_service_lacks() -> None:
+    from mediamtx_camera_sdk.methods import TAKE_SNAPSHOT
+
+    wire = TAKE_SNAPSHOT.build_params(device_path="camera0", format="png")
+    TAKE_SNAPSHOT.check_dialect("legacy", wire)
+    TAKE_SNAPSHOT.check_dialect("current", None)
+    with pytest.raises(InvalidParamsError) as info:
+        TAKE_SNAPSHOT.check_dialect("current", wire)
+    assert info.value.param == "format"
+    assert info.value.data["rule"] == "accepted by the legacy service only"

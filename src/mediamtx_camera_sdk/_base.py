@@ -261,16 +261,7 @@ class ClientBase:
                 data={"feature": spec.name, "dialect": dialect},
                 method=spec.name,
             )
-        if params:
-            for param in spec.params:
-                if param.wire in params and dialect not in param.dialects:
-                    raise InvalidParamsError(
-                        f"{spec.name}: parameter {param.name!r} is not supported by the "
-                        f"{dialect} service",
-                        code=-32602,
-                        data={"param": param.name, "rule": f"not on the {dialect} service"},
-                        method=spec.name,
-                    )
+        spec.check_dialect(dialect, params)
 
     def _timeout(self, timeout: float | None) -> float:
         """A call's timeout in seconds: ``timeout``, or the client's default when None.

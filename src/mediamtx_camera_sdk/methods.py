@@ -400,15 +400,32 @@ class MethodSpec(Generic[T]):
                 shown = "" if param.secret else f" {value!r}"
                 raise self._invalid(param, f"is invalid{shown}: expected {param.rule}", param.rule)
             if dialect is not None and dialect not in param.dialects:
-                only = " and ".join(sorted(param.dialects))
-                rule = f"accepted by the {only} service only"
-                raise self._invalid(param, f"is not supported by the {dialect} service", rule)
+                raise self._unsupported_param(param, dialect)
             if param.warning is not None:
                 # stacklevel 3: build_params <- generated method <- the caller's code.
                 warnings.warn(param.warning, UserWarning, stacklevel=3)
             if param.send:
                 wire[param.wire] = param.to_wire(value)
         return wire or None
+
+    def check_dialect(self, dialect: Dialect, wire: Mapping[str, Any] | None) -> None:
+        """Refuse wire ``params`` (from :meth:`build_params`) that ``dialect``'s service lacks.
+
+        For callers that built the params before the dialect was known.
+
+        Raises:
+            InvalidParamsError: as :meth:`build_params` with that dialect would.
+        """
+        if not wire:
+            return
+        for param in self.params:
+            if param.wire in wire and dialect not in param.dialects:
+                raise self._unsupported_param(param, dialect)
+
+    def _unsupported_param(self, param: Param, dialect: Dialect) -> InvalidParamsError:
+        only = " and ".join(sorted(param.dialects))
+        rule = f"accepted by the {only} service only"
+        return self._invalid(param, f"is not supported by the {dialect} service", rule)
 
     def _invalid(self, param: Param, what: str, rule: str) -> InvalidParamsError:
         return InvalidParamsError(
