@@ -234,7 +234,11 @@ class RawServer:
     stays open as long as the test needs.
     """
 
-    def __init__(self, script: Callable[[socket.socket, ServerProtocol, RawServer], None]) -> None:
+    def __init__(
+        self,
+        script: Callable[[socket.socket, ServerProtocol, RawServer], None] | None,
+    ) -> None:
+        """``script=None``: close each connection as soon as it is accepted."""
         self._script = script
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
@@ -252,6 +256,8 @@ class RawServer:
         except OSError:
             return  # closed before a client came
         with conn:
+            if self._script is None:
+                return
             protocol = ServerProtocol()
             request = None
             while request is None:

@@ -523,6 +523,26 @@ async def test_open_timeout(implementation: str) -> None:
         silent.close()
 
 
+async def test_server_closing_during_the_handshake(implementation: str) -> None:
+    raw = RawServer(None)
+    try:
+        with anyio.fail_after(5), pytest.raises(errors.ConnectionError, match="handshake"):
+            await connect(raw.url, implementation)
+    finally:
+        raw.close()
+
+
+async def test_send_after_the_server_vanished_raises(server: WsServer, implementation: str) -> None:
+    with anyio.fail_after(5):
+        transport = await connect(server.url, implementation)
+        await transport.send("!abort")
+        with pytest.raises(errors.ConnectionClosedError):  # noqa: PT012 - loop until it fails
+            for _ in range(10_000):
+                await transport.send("into the void")
+                await anyio.lowlevel.checkpoint()
+        await transport.aclose()
+
+
 async def test_handshake_rejected_with_http_status(server: WsServer, implementation: str) -> None:
     url = f"ws://127.0.0.1:{server.port}{REJECT_PATH}"
     with anyio.fail_after(5), pytest.raises(errors.ConnectionError, match="HTTP 403") as info:

@@ -402,6 +402,22 @@ def test_open_timeout() -> None:
         silent.close()
 
 
+def test_server_closing_during_the_handshake() -> None:
+    raw = RawServer(None)
+    try:
+        with pytest.raises(errors.ConnectionError, match="handshake"):
+            SyncTransport.connect(raw.url)
+    finally:
+        raw.close()
+
+
+def test_send_after_the_server_vanished_raises(transport: SyncTransport) -> None:
+    transport.send("!abort")
+    with pytest.raises(errors.ConnectionClosedError):  # noqa: PT012 - loop until it fails
+        for _ in range(10_000):
+            transport.send("into the void")
+
+
 def test_handshake_rejected_with_http_status(server: WsServer) -> None:
     url = f"ws://127.0.0.1:{server.port}{REJECT_PATH}"
     with pytest.raises(errors.ConnectionError, match="HTTP 403") as info:

@@ -54,6 +54,7 @@ __all__ = [
     "Endpoint",
     "build_url",
     "connect_error",
+    "handshake_failed",
     "handshake_rejected",
     "is_loopback_host",
     "make_ssl_context",
@@ -452,4 +453,12 @@ def handshake_rejected(endpoint: Endpoint, status: int, reason: str = "") -> err
     return errors.ConnectionError(
         f"WebSocket handshake with {endpoint.url} was rejected: HTTP {text}{hint}",
         data={"reason": "handshake", "status": status},
+    )
+
+
+def handshake_failed(endpoint: Endpoint, detail: str) -> errors.ConnectionError:
+    """The SDK exception for a WebSocket handshake that did not complete (no HTTP answer)."""
+    return errors.ConnectionError(
+        f"WebSocket handshake with {endpoint.url} failed: {detail}",
+        data={"reason": "handshake"},
     )

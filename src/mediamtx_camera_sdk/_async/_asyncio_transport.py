@@ -31,7 +31,7 @@ from websockets.frames import CloseCode
 from websockets.protocol import State
 
 from .. import errors
-from .._tls import Endpoint, connect_error
+from .._tls import Endpoint, connect_error, handshake_failed
 from ._transport import AsyncTransport, _again, _Session
 
 __all__ = ["AsyncioTransport"]
@@ -124,15 +124,12 @@ class _WsProtocol(asyncio.Protocol):
         if self.error is None:
             self.error = self.session.closure_error(self.cause)
         if not self.handshake.done():
-            self.handshake.set_exception(
-                connect_error(exc, self.session.endpoint)
-                if exc is not None
-                else errors.ConnectionError(
-                    f"the server at {self.session.endpoint.netloc} closed the connection "
-                    "during the WebSocket handshake",
-                    data={"reason": "handshake"},
-                )
-            )
+            detail = "the server closed the connection"
+            if exc is not None:
+                detail = f"the connection was lost ({exc or type(exc).__name__})"
+            error = handshake_failed(self.session.endpoint, detail)
+            error.__cause__ = exc
+            self.handshake.set_exception(error)
             # connect() may already have given up (timeout): do not warn about
             # an exception nobody retrieves.
             self.handshake.exception()

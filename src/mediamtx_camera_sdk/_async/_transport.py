@@ -57,6 +57,7 @@ from .._tls import (
     USER_AGENT,
     Endpoint,
     connect_error,
+    handshake_failed,
     handshake_rejected,
     parse_url,
     ssl_context_for,
@@ -159,10 +160,8 @@ class _Session:
         if isinstance(exc, InvalidStatus):
             response = exc.response
             return handshake_rejected(self.endpoint, response.status_code, response.reason_phrase)
-        detail = str(exc) if isinstance(exc, InvalidHandshake) else repr(exc)
-        return errors.ConnectionError(
-            f"WebSocket handshake with {self.endpoint.url} failed: {detail}",
-            data={"reason": "handshake"},
+        return handshake_failed(
+            self.endpoint, str(exc) if isinstance(exc, InvalidHandshake) else repr(exc)
         )
 
     def take_messages(self) -> list[str | bytes]:
@@ -453,7 +452,8 @@ class AnyioTransport(AsyncTransport):
                 else:
                     ws.receive_data(data)
         except _STREAM_ERRORS as exc:
-            raise connect_error(exc, endpoint) from exc
+            detail = str(exc) or type(exc).__name__
+            raise handshake_failed(endpoint, f"the connection was lost ({detail})") from exc
         error = self._session.handshake_error()
         if error is not None:
             raise error from ws.handshake_exc

@@ -51,6 +51,7 @@ from .._tls import (
     USER_AGENT,
     Endpoint,
     connect_error,
+    handshake_failed,
     handshake_rejected,
     parse_url,
     ssl_context_for,
@@ -274,13 +275,11 @@ class SyncTransport:
             if status is not None and status != 101:
                 # A redirect (not followed: the SDK connects where it was told).
                 raise handshake_rejected(endpoint, status) from exc
-            raise errors.ConnectionError(
-                f"WebSocket handshake with {endpoint.url} failed: {exc}",
-                data={"reason": "handshake"},
-            ) from exc
+            raise handshake_failed(endpoint, str(exc) or type(exc).__name__) from exc
         except (OSError, ssl.SSLError) as exc:
             sock.close()
-            raise connect_error(exc, endpoint, open_timeout=open_timeout) from exc
+            detail = f"the connection was lost ({exc or type(exc).__name__})"
+            raise handshake_failed(endpoint, detail) from exc
         return cls(sock, endpoint, max_size, close_timeout)
 
     # -- properties ---------------------------------------------------------
