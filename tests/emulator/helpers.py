@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
@@ -107,3 +107,52 @@ def make_emulator(**kwargs: Any) -> CameraServiceEmulator:
     kwargs.setdefault("idle_timeout", None)
     kwargs.setdefault("time_scale", 0.05)
     return CameraServiceEmulator(**kwargs)
+
+
+class _ThreadedWebSocket:
+    """The sync client behind an async face, for trio where ``websockets.trio`` is missing."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        import anyio
+
+        self.ws = ws
+        self.limiter = anyio.CapacityLimiter(2)  # one reader and one writer at a time
+
+    async def send(self, message: str | bytes) -> None:
+        import anyio.to_thread
+
+        await anyio.to_thread.run_sync(self.ws.send, message, limiter=self.limiter)
+
+    async def recv(self) -> str | bytes:
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.ws.recv, WAIT, limiter=self.limiter)
+
+
+@contextlib.asynccontextmanager
+async def async_client(backend: str, url: str) -> AsyncIterator[Any]:
+    """A raw async ``websockets`` client for the running anyio backend.
+
+    asyncio: ``websockets.asyncio``; trio: ``websockets.trio`` (websockets >= 15),
+    else the sync client driven from worker threads.
+    """
+    if backend == "asyncio":
+        from websockets.asyncio.client import connect as connect_asyncio
+
+        async with connect_asyncio(url, open_timeout=WAIT) as ws:
+            yield ws
+        return
+    try:
+        from websockets.trio.client import connect as connect_trio
+    except ImportError:
+        import anyio.to_thread
+
+        sync_ws = await anyio.to_thread.run_sync(lambda: connect(url, open_timeout=WAIT))
+        try:
+            with sync_ws:
+                yield _ThreadedWebSocket(sync_ws)
+        finally:
+            await anyio.to_thread.run_sync(sync_ws.close)
+        return
+    async with connect_trio(url, open_timeout=WAIT) as ws:
+        yield ws

@@ -10,32 +10,20 @@ from typing import Any
 import anyio
 import pytest
 
-from .helpers import make_emulator
+from .helpers import async_client, make_emulator
 
 CONNECTIONS = 50
 CALLS = 10
 CHANGES = 15
 
 
-def client_connect(backend: str) -> Any:
-    """The raw ``websockets`` client for the running anyio backend."""
-    if backend == "trio":
-        from websockets.trio.client import connect as connect_trio
-
-        return connect_trio
-    from websockets.asyncio.client import connect as connect_asyncio
-
-    return connect_asyncio
-
-
 @pytest.mark.anyio
 async def test_fifty_connections_nothing_lost_or_misrouted(anyio_backend: str) -> None:
-    connect = client_connect(anyio_backend)
     async with make_emulator(cameras=4) as emulator, AsyncExitStack() as stack:
         token = await anyio.to_thread.run_sync(emulator.token, "viewer")
         sockets = []
         for index in range(CONNECTIONS):
-            ws = await stack.enter_async_context(connect(emulator.url))
+            ws = await stack.enter_async_context(async_client(anyio_backend, emulator.url))
             auth = {"auth_token": token}
             await ws.send(
                 json.dumps(

@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from mediamtx_camera_sdk.testing import CameraServiceEmulator, ConnectionRecord
 
-from .helpers import WAIT, RawClient, make_emulator
+from .helpers import WAIT, RawClient, async_client, make_emulator
 
 Clients = Callable[..., RawClient]
 
@@ -213,15 +213,7 @@ def test_controls_before_start_and_short_secrets() -> None:
 
 @pytest.mark.anyio
 async def test_async_with_on_both_backends(anyio_backend: str) -> None:
-    if anyio_backend == "trio":
-        from websockets.trio.client import connect as connect_trio
-
-        connect: Any = connect_trio
-    else:
-        from websockets.asyncio.client import connect as connect_asyncio
-
-        connect = connect_asyncio
-    async with make_emulator() as emulator, connect(emulator.url) as ws:
+    async with make_emulator() as emulator, async_client(anyio_backend, emulator.url) as ws:
         await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
         with anyio.fail_after(WAIT):
             reply = json.loads(await ws.recv())
