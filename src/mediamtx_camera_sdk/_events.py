@@ -209,7 +209,9 @@ class CameraCache:
             self._known = True
             return [], []
         changed = [d for d, s in fresh.items() if self._status.get(d) != s]
-        vanished = [d for d in self._status if d not in fresh]
+        # list() copies the keys in one step: the sync client's reader thread may
+        # add a camera (a notification) while the reconnect thread resyncs.
+        vanished = [d for d in list(self._status) if d not in fresh]
         self._status = fresh
         return changed, vanished
 
