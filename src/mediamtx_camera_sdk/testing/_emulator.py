@@ -790,16 +790,22 @@ class CameraServiceEmulator:
             self._records[conn.record.id] = conn.record
             self._forget_old_records()
             self._changed.notify_all()
-        writer = asyncio.get_running_loop().create_task(self._writer(conn))
+        loop = asyncio.get_running_loop()
+        writer = loop.create_task(self._writer(conn))
+        reader = loop.create_task(self._reader(conn))
+        closed = loop.create_task(ws.wait_closed())
         try:
-            await self._reader(conn)
-        except Exception:  # pragma: no cover - a bug in the emulator; keep serving others
-            logger.exception("emulator connection %d failed", conn.record.id)
+            # A legacy connection busy with a slow call is not reading; end it
+            # as soon as the WebSocket closes rather than when the call is done.
+            await asyncio.wait({reader, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if reader.done() and not reader.cancelled() and reader.exception() is not None:
+                logger.error(
+                    "emulator connection %d failed", conn.record.id, exc_info=reader.exception()
+                )
         finally:
-            for task in list(conn.tasks):
+            for task in [reader, closed, writer, *conn.tasks]:
                 task.cancel()
-            writer.cancel()
-            await asyncio.gather(writer, *conn.tasks, return_exceptions=True)
+            await asyncio.gather(reader, closed, writer, *conn.tasks, return_exceptions=True)
             with self._changed:
                 self._conns.pop(conn.record.id, None)
                 conn.record.open = False
