@@ -162,6 +162,25 @@ class _HandlerWorker:
                 logger.exception("event handler %r raised", handler)
 
 
+async def _abandon_body(response: Any, chunks: AsyncIterator[bytes]) -> None:
+    """End an interrupted download's body iterator, so that no async generator leaks.
+
+    httpx's body iterator is a chain of async generators; left suspended, they are
+    garbage collected unexhausted, which trio reports as a ResourceWarning per
+    generator (encode/httpx#3686). Once the response is closed the next read fails
+    at once, and that failure runs every generator of the chain to its end.
+    """
+    import httpx
+
+    with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+        await response.aclose()
+        try:
+            async for _ in chunks:
+                pass
+        except (httpx.HTTPError, httpx.StreamError):
+            pass  # expected: the stream was closed just above
+
+
 def _is_async_callable(func: Callable[..., Any]) -> bool:
     while hasattr(func, "func"):  # functools.partial
         func = func.func
@@ -762,13 +781,18 @@ class CameraClient(AsyncApi, ClientBase):
                 total = plan.content_length(response.headers.get("content-length"))
                 with plan.open_temp() as out:
                     done = 0
-                    async for chunk in response.aiter_bytes(plan.chunk_size):
-                        out.write(chunk)
-                        done += len(chunk)
-                        if progress is not None:
-                            result = progress(done, total)
-                            if inspect.isawaitable(result):
-                                await result
+                    chunks = response.aiter_bytes(plan.chunk_size)
+                    try:
+                        async for chunk in chunks:
+                            out.write(chunk)
+                            done += len(chunk)
+                            if progress is not None:
+                                result = progress(done, total)
+                                if inspect.isawaitable(result):
+                                    await result
+                    except BaseException:
+                        await _abandon_body(response, chunks)
+                        raise
                     plan.finish(out, done, total)
         except httpx.HTTPError as exc:
             raise plan.transport_error(exc) from exc
