@@ -471,6 +471,28 @@ def test_failing_and_slow_handlers_do_not_stall_anything(
     assert any("handler bug" in (r.exc_text or "") for r in caplog.records)
 
 
+def test_a_handler_that_falls_behind_gets_the_newest_events(emu: CameraServiceEmulator) -> None:
+    """A handler's buffer keeps the newest events, delivered without waiting for another one."""
+    gate, busy = threading.Event(), threading.Event()
+    got: queue.Queue[int] = queue.Queue()
+
+    def handler(event: Notification) -> None:
+        busy.set()
+        gate.wait(WAIT)
+        got.put(event.params["n"])
+
+    client = make_client(emu, event_buffer=2)
+    client.on("test.event", handler)
+    with client:
+        emu.notify("test.event", {"n": 0})
+        assert busy.wait(WAIT)
+        for n in range(1, 6):
+            emu.notify("test.event", {"n": n})
+        client.ping()  # barrier: all five are queued (three of them dropped)
+        gate.set()
+        assert [got.get(timeout=WAIT) for _ in range(3)] == [0, 4, 5]
+
+
 def test_async_handlers_are_refused_loudly(
     emu: CameraServiceEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
