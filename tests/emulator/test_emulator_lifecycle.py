@@ -322,3 +322,9 @@ def test_command_line_refuses_bad_options(capsys: pytest.CaptureFixture[str]) ->
     assert "--tls-cert" in capsys.readouterr().err
     assert run(parser.parse_args(["--cameras", "-2", "--port", "0"])) == 2
     assert run(parser.parse_args(["--tls-cert", "/nonexistent.pem", "--port", "0"])) == 2
+
+
+def test_missing_pyjwt_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "jwt", None)  # makes "import jwt" fail
+    with pytest.raises(ImportError, match=r"mediamtx-camera-sdk\[emulator\]"):
+        CameraServiceEmulator()
