@@ -1350,8 +1350,9 @@ def test_violations_are_logged_at_debug_level_only_when_enabled(
     with caplog.at_level(logging.DEBUG, logger="mediamtx_camera_sdk.protocol"):
         proto.receive_text("[]")
         proto.start_authenticate(TOKEN)
-    assert [record.levelno for record in caplog.records] == [logging.DEBUG]
-    assert "batch" in caplog.records[0].getMessage()
+    # The frame in, the violation, the (redacted) frame out: all at DEBUG.
+    assert [record.levelno for record in caplog.records] == [logging.DEBUG] * 3
+    assert "batch" in caplog.records[1].getMessage()
     assert TOKEN not in caplog.text
 
 
@@ -1366,3 +1367,27 @@ def test_given_up_ids_are_forgotten_on_a_new_connection() -> None:
     # not a late reply to the old, cancelled call.
     assert violations(proto.receive_text(result_text(1, "pong"))) == ["duplicate_reply"]
     assert proto.stats.late_replies == 0
+
+
+def test_frames_are_logged_at_debug_without_credentials(caplog: pytest.LogCaptureFixture) -> None:
+    proto = RpcProtocol()
+    proto.connection_made()
+    with caplog.at_level(logging.DEBUG, logger="mediamtx_camera_sdk"):
+        auth = proto.start_authenticate("SECRET-TOKEN-VALUE", "jwt")
+        proto.start_call("take_snapshot", {"device": "camera0", "auth_token": "INLINE-SECRET"})
+        proto.receive_text('{"jsonrpc":"2.0","method":"camera_status_update","params":{}}')
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("-> ") and '"method":"authenticate"' in m for m in messages)
+    assert any(m.startswith("<- ") and "camera_status_update" in m for m in messages)
+    assert any("<redacted>" in m and "camera0" in m for m in messages)
+    assert not any("SECRET" in m for m in messages)
+    assert "SECRET-TOKEN-VALUE" in auth.text  # the frame itself is untouched
+
+
+def test_no_frame_logging_cost_when_debug_is_off(caplog: pytest.LogCaptureFixture) -> None:
+    proto = RpcProtocol()
+    proto.connection_made()
+    with caplog.at_level(logging.INFO, logger="mediamtx_camera_sdk"):
+        proto.start_call("ping")
+        proto.receive_text('{"jsonrpc":"2.0","id":1,"result":"pong"}')
+    assert caplog.records == []

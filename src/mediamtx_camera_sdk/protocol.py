@@ -133,6 +133,8 @@ _DECODER: Final = json.JSONDecoder()
 _AUTH_EXPIRED_CODE: Final = -32001
 _UNSET: Final[Any] = object()
 _EXCERPT: Final = 120
+#: How much of a frame the DEBUG log shows.
+_FRAME_LOG_LIMIT: Final = 2000
 
 
 class PendingCall:
@@ -624,6 +626,8 @@ class RpcProtocol:
                 f"params of {method} cannot be encoded as JSON: {exc}", method=method
             ) from exc
         self._next_id = call_id + 1
+        if _logger.isEnabledFor(logging.DEBUG):
+            _logger.debug("-> %s", _loggable(message, text))
         call = PendingCall(call_id, method, params, text, deadline, timeout)
         self._pending[call_id] = call
         self.stats.calls_started += 1
@@ -808,6 +812,8 @@ class RpcProtocol:
         Replies to calls that timed out or were cancelled produce no event and
         are counted in ``stats.late_replies``. Binary frames are violations.
         """
+        if _logger.isEnabledFor(logging.DEBUG):
+            _logger.debug("<- %s", _excerpt(text, _FRAME_LOG_LIMIT) if type(text) is str else text)
         if type(text) is not str:
             if isinstance(text, (bytes, bytearray, memoryview)):
                 what = f"binary frame of {len(text)} bytes"
@@ -1093,10 +1099,23 @@ def _parse_timestamp(value: str) -> datetime | None:
     return parsed
 
 
-def _excerpt(text: str) -> str:
-    if len(text) <= _EXCERPT:
+def _excerpt(text: str, limit: int = _EXCERPT) -> str:
+    if len(text) <= limit:
         return repr(text)
-    return repr(text[:_EXCERPT]) + f"... ({len(text)} chars)"
+    return repr(text[:limit]) + f"... ({len(text)} chars)"
+
+
+#: Parameter names whose values are credentials: never logged.
+_SECRET_PARAMS: Final = frozenset({"auth_token", "token", "api_key", "password"})
+
+
+def _loggable(message: Mapping[str, Any], text: str) -> str:
+    """The request text for the DEBUG log, with credential values replaced."""
+    params = message.get("params")
+    if isinstance(params, Mapping) and not _SECRET_PARAMS.isdisjoint(params):
+        redacted = {k: ("<redacted>" if k in _SECRET_PARAMS else v) for k, v in params.items()}
+        return _excerpt(_ENCODER.encode({**message, "params": redacted}), _FRAME_LOG_LIMIT)
+    return _excerpt(text, _FRAME_LOG_LIMIT)
 
 
 def _decode_notification(method: str, params: Mapping[str, Any]) -> Any:
