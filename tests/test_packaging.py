@@ -7,6 +7,8 @@ holds, installs it into a brand-new virtual environment and imports it there.
 from __future__ import annotations
 
 import ast
+import os
+import signal
 import subprocess
 import sys
 import venv
@@ -69,6 +71,39 @@ def test_wheel_installs_and_imports_in_a_fresh_environment(dist: Path, tmp_path:
     assert version == mediamtx_camera_sdk.__version__
     # Imported from the fresh environment, not from this checkout.
     assert str(env_dir) in location
+
+    # The main job, as the README's first command runs it: the demo, from the wheel.
+    command = env_dir / "bin" / "mediamtx-camera"
+    demo = subprocess.run(
+        [str(command), "demo", "--record-seconds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MEDIAMTX_")},
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert "All good." in demo.stdout
+
+    # The emulator starts from the fresh install of the `emulator` extra.
+    with subprocess.Popen(
+        [str(command), "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            header = [proc.stdout.readline() for _ in range(2)]
+            assert any("ws://127.0.0.1:" in line for line in header), header
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
 
 
 def test_version_matches_pyproject() -> None:
