@@ -355,6 +355,44 @@ class ClientHarness:
                 return
             yield item
 
+    async def map_calls(
+        self, method: str, arguments: list[tuple[Any, ...]], callers: int
+    ) -> list[Any]:
+        """Call ``method`` once per argument tuple, from ``callers`` concurrent callers.
+
+        Caller ``i`` makes calls ``i, i + callers, ...`` one after the other: a task
+        each for the async client, a thread each for the sync client (calling the
+        blocking method directly, as a threaded application would). Returns one
+        outcome per call, in order: its result, or the exception it raised.
+        """
+        outcomes: list[Any] = [None] * len(arguments)
+        blocking = getattr(self.raw, method)
+
+        async def async_caller(first: int) -> None:
+            for n in range(first, len(arguments), callers):
+                try:
+                    outcomes[n] = await blocking(*arguments[n])
+                except CameraServiceError as exc:
+                    outcomes[n] = exc
+
+        def thread_caller(first: int) -> None:
+            for n in range(first, len(arguments), callers):
+                try:
+                    outcomes[n] = blocking(*arguments[n])
+                except CameraServiceError as exc:
+                    outcomes[n] = exc
+
+        async with anyio.create_task_group() as tg:
+            for first in range(callers):
+                if self.is_async:
+                    tg.start_soon(async_caller, first)
+                else:
+                    tg.start_soon(self._in_thread, thread_caller, first)
+        for outcome in outcomes:
+            if isinstance(outcome, CameraServiceError):
+                self._secrets.check_exception(outcome, f"the exception of {method}()")
+        return outcomes
+
     # -- lifecycle
 
     async def __aenter__(self) -> ClientHarness:
