@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s wheel``."""
+"""Developer sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``wheel`` and ``bench``."""
 
 from __future__ import annotations
 
@@ -38,3 +38,10 @@ def wheel(session: nox.Session) -> None:
     wheels = sorted(__import__("glob").glob("dist/mediamtx_camera_sdk-*.whl"))
     session.install(wheels[-1])
     session.run("python", "-c", "import mediamtx_camera_sdk as m; print(m.__version__)")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks, side by side with the raw clients (``nox -s bench -- --quick``)."""
+    session.install("-e", ".[bench]")
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,0 +1,426 @@
+"""Benchmarks: the SDK's clients side by side with the raw WebSocket clients under them.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--json PATH] [--repetitions N] [--clients a,b,...]
+
+Starts the benchmark server (:mod:`server`) in its own process, then runs each
+client (:mod:`client`) in its own process, alternating the clients A B C ...
+C B A A B C ... over the repetitions, and prints one table of medians plus the
+SDK's ratios to the raw clients of this same run and the issue's targets. With
+two or more usable CPUs the server is pinned to one and every client to
+another (``os.sched_setaffinity``); otherwise everything runs unpinned, and
+the output says which.
+
+Ratios: for times (µs per call, ms per connect, CPU per call) ``sdk / raw``,
+lower is better; for rates (calls/s, notifications/s) ``sdk / raw``, higher is
+better. ``--json`` writes every figure under a stable key, e.g.
+``ratios.async_asyncio_vs_ws_asyncio.ping`` or ``results.sync.ping.us_per_call``.
+
+Exit status: 0 when every workload of every available client completed, 1
+otherwise (targets missed do not fail the run: they are reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import _common
+
+HERE = Path(__file__).resolve().parent
+
+#: Every client, raw ones first. ``core`` is the core micro-benchmark (no server).
+CLIENTS = (
+    "ws_asyncio",
+    "ws_sync",
+    "websocket_client",
+    "picows",
+    "async_asyncio",
+    "async_trio",
+    "sync",
+    "core",
+)
+
+#: (metric of a workload, "time" (lower is better) or "rate" (higher is better)).
+RATIO_METRICS: dict[str, tuple[str, str, str]] = {
+    "ping": ("ping", "us_per_call", "time"),
+    "camera_list": ("camera_list", "us_per_call", "time"),
+    "inflight100": ("inflight100", "calls_per_s", "rate"),
+    "inflight100_cpu": ("inflight100", "cpu_us_per_call", "time"),
+    "notifications": ("notifications", "per_s", "rate"),
+    "notifications_cpu": ("notifications", "cpu_us_per_notification", "time"),
+    "connect": ("connect", "ms", "time"),
+}
+
+#: (SDK client, raw client) pairs whose ratios are reported.
+PAIRS = (
+    ("async_asyncio", "ws_asyncio"),
+    ("async_trio", "ws_asyncio"),
+    ("sync", "websocket_client"),
+    ("sync", "ws_sync"),
+    ("async_asyncio", "picows"),
+)
+
+#: The issue's targets: (key, "<=" or ">=", limit).
+TARGETS: tuple[tuple[str, str, float], ...] = (
+    ("ratios.async_asyncio_vs_ws_asyncio.ping", "<=", 1.0),
+    ("ratios.async_asyncio_vs_ws_asyncio.camera_list", "<=", 1.0),
+    ("ratios.async_asyncio_vs_ws_asyncio.inflight100", ">=", 1.0),
+    ("ratios.async_asyncio_vs_ws_asyncio.notifications", ">=", 1.2),
+    ("ratios.async_trio_vs_ws_asyncio.ping", "<=", 1.1),
+    ("ratios.sync_vs_websocket_client.ping", "<=", 1.1),
+    ("ratios.sync_vs_websocket_client.camera_list", "<=", 1.1),
+    ("ratios.sync_vs_websocket_client.notifications", ">=", 0.9),
+    ("results.async_asyncio.inflight10k.bytes_per_call", "<=", 2048.0),
+    ("results.async_trio.inflight10k.bytes_per_call", "<=", 2048.0),
+    ("results.sync.inflight10k.bytes_per_call", "<=", 2048.0),
+    ("results.core.core.reply_us", "<=", 5.0),
+    ("results.core.core.notification_us", "<=", 3.0),
+)
+
+#: Columns of the main table: (header, workload, metric, format).
+COLUMNS = (
+    ("ping µs", "ping", "us_per_call", "{:.1f}"),
+    ("camera list µs", "camera_list", "us_per_call", "{:.1f}"),
+    ("100 in flight calls/s", "inflight100", "calls_per_s", "{:,.0f}"),
+    ("CPU µs/call", "inflight100", "cpu_us_per_call", "{:.1f}"),
+    ("notifications/s", "notifications", "per_s", "{:,.0f}"),
+    ("10k in flight B/call", "inflight10k", "bytes_per_call", "{:,.0f}"),
+    ("(RSS B/call)", "inflight10k", "rss_bytes_per_call", "{:,.0f}"),
+    ("connect+auth ms", "connect", "ms", "{:.2f}"),
+)
+
+
+def versions() -> dict[str, str]:
+    """Versions of the libraries involved (absent ones are left out)."""
+    out = {"python": platform.python_version()}
+    for name in (
+        "mediamtx-camera-sdk",
+        "websockets",
+        "websocket-client",
+        "picows",
+        "anyio",
+        "trio",
+        "attrs",
+        "cattrs",
+    ):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    return out
+
+
+def cpus() -> list[int]:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def child_env() -> dict[str, str]:
+    """The environment of the child processes: no MEDIAMTX_* settings leak in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAMTX_")}
+    src = str(HERE.parent / "src")
+    env["PYTHONPATH"] = src + os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else src
+    return env
+
+
+def start_server(cpu: int | None) -> tuple[subprocess.Popen[bytes], int]:
+    """Start the server process; returns it and its port."""
+    command = [sys.executable, str(HERE / "server.py")]
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
+    server = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env()
+    )
+    line = server.stdout.readline().decode().split() if server.stdout is not None else []
+    if len(line) != 2 or line[0] != "PORT":
+        server.kill()
+        raise RuntimeError(f"the benchmark server did not start: {line!r}")
+    return server, int(line[1])
+
+
+def run_client(
+    name: str, url: str, sizes: dict[str, Any], cpu: int | None, timeout: float
+) -> dict[str, Any]:
+    """Run one client process; returns its parsed result (or an error entry)."""
+    command = [sys.executable, str(HERE / "client.py"), name, "--url", url]
+    command += ["--sizes", json.dumps(sizes)]
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
+    if name == "core":
+        command += ["--workloads", "core"]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, timeout=timeout, env=child_env(), check=False
+        )
+    except subprocess.TimeoutExpired:
+        return {"failed": f"timed out after {timeout:.0f} s"}
+    for line in reversed(done.stdout.decode(errors="replace").splitlines()):
+        if line.startswith("RESULT "):
+            result: dict[str, Any] = json.loads(line[len("RESULT ") :])
+            if done.stderr.strip():
+                result["stderr"] = done.stderr.decode(errors="replace")[-2000:]
+            return result
+    return {
+        "failed": f"exit status {done.returncode}",
+        "stderr": done.stderr.decode(errors="replace")[-2000:],
+    }
+
+
+def ratio(sdk: float | None, raw: float | None) -> float | None:
+    """``sdk / raw``, or None when either is missing."""
+    if sdk is None or raw is None or raw == 0:
+        return None
+    return sdk / raw
+
+
+def get_path(data: dict[str, Any], key: str) -> Any:
+    """The value at a dotted key (``ratios.async_asyncio_vs_ws_asyncio.ping``), or None."""
+    value: Any = data
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def summarize(
+    runs: dict[str, dict[str, dict[str, list[float]]]], n_expected: int
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Medians of every metric: ``{client: {workload: {metric: median}}}``."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for client, workloads in runs.items():
+        for workload, metrics in workloads.items():
+            for metric, values in metrics.items():
+                if values:
+                    out.setdefault(client, {}).setdefault(workload, {})[metric] = statistics.median(
+                        values
+                    )
+    return out
+
+
+def fmt(value: Any, pattern: str) -> str:
+    """A table cell."""
+    if value is None:
+        return "-"
+    return pattern.format(value)
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def report(data: dict[str, Any]) -> str:
+    """The human-readable report: setup, medians, ratios, targets."""
+    meta = data["meta"]
+    results = data["results"]
+    lines = [
+        f"Benchmarks {meta['date']} ({'quick' if meta['quick'] else 'full'} run, "
+        f"{meta['repetitions']} repetitions, order {' '.join(meta['order'][0])} / reversed)",
+        f"machine: {meta['cpu_count']} CPUs ({meta['cpu_model']}), {meta['platform']}; "
+        f"{meta['pinning']}",
+        f"load average before/after: {meta['load_before']} / {meta['load_after']}",
+        "versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+        "",
+        "Medians per client:",
+        "",
+    ]
+    rows = []
+    for client in CLIENTS:
+        if client == "core" or client not in results:
+            continue
+        rows.append(
+            [client] + [fmt(get_path(results, f"{client}.{w}.{m}"), f) for _, w, m, f in COLUMNS]
+        )
+    lines.append(markdown_table(["client"] + [c[0] for c in COLUMNS], rows))
+    core = results.get("core", {}).get("core", {})
+    if core:
+        lines += [
+            "",
+            "Core alone (µs, JSON excluded / with stdlib JSON): "
+            f"reply {fmt(core.get('reply_us'), '{:.2f}')} / "
+            f"{fmt(core.get('reply_json_us'), '{:.2f}')}, "
+            f"notification {fmt(core.get('notification_us'), '{:.2f}')} / "
+            f"{fmt(core.get('notification_json_us'), '{:.2f}')}",
+        ]
+    lines += ["", "Ratios SDK / raw (time: lower is better; rate: higher is better):", ""]
+    ratio_rows = []
+    for pair, values in data["ratios"].items():
+        ratio_rows.append([pair] + [fmt(values.get(k), "{:.2f}") for k in RATIO_METRICS])
+    headers = ["pair"] + [f"{k} ({RATIO_METRICS[k][2]})" for k in RATIO_METRICS]
+    lines.append(markdown_table(headers, ratio_rows))
+    lines += ["", "Targets:", ""]
+    target_rows = [
+        [
+            key,
+            f"{t['op']} {t['limit']:g}",
+            fmt(t["value"], "{:.3g}"),
+            "yes" if t["holds"] else ("no" if t["holds"] is False else "n/a"),
+        ]
+        for key, t in data["targets"].items()
+    ]
+    lines.append(markdown_table(["target", "limit", "value", "holds"], target_rows))
+    if data["errors"]:
+        lines += ["", "Errors:"] + [f"- {e}" for e in data["errors"]]
+    if data["unavailable"]:
+        lines += ["", "Unavailable clients:"] + [
+            f"- {k}: {v}" for k, v in data["unavailable"].items()
+        ]
+    return "\n".join(lines)
+
+
+def cpu_model() -> str:
+    """The CPU model name (Linux), or the platform's processor string."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
+    parser.add_argument("--json", type=Path, default=None, help="write every figure here")
+    parser.add_argument(
+        "--repetitions", type=int, default=None, help="rounds (>= 3; default 3 quick, 5 full)"
+    )
+    parser.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated subset")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
+    args = parser.parse_args(argv)
+
+    sizes = dict(_common.QUICK_SIZES if args.quick else _common.FULL_SIZES)
+    repetitions = args.repetitions or (3 if args.quick else 5)
+    if repetitions < 1:
+        parser.error("--repetitions must be >= 1")
+    clients = [c for c in args.clients.split(",") if c]
+    unknown = set(clients) - set(CLIENTS)
+    if unknown:
+        parser.error(f"unknown clients: {', '.join(sorted(unknown))}")
+    available_cpus = cpus()
+    server_cpu: int | None = None
+    client_cpu: int | None = None
+    if len(available_cpus) >= 2 and not args.no_pin:
+        server_cpu, client_cpu = available_cpus[0], available_cpus[1]
+        pinning = f"pinned: server on CPU {server_cpu}, each client on CPU {client_cpu}"
+    else:
+        pinning = "unpinned" + (" (--no-pin)" if args.no_pin else " (fewer than 2 CPUs)")
+    timeout = 120.0 if args.quick else 600.0
+
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    started = time.perf_counter()
+    server, port = start_server(server_cpu)
+    url = f"ws://127.0.0.1:{port}/ws"
+    runs: dict[str, dict[str, dict[str, list[float]]]] = {}
+    errors: list[str] = []
+    unavailable: dict[str, str] = {}
+    order: list[list[str]] = []
+    try:
+        for rep in range(repetitions):
+            round_order = clients if rep % 2 == 0 else list(reversed(clients))
+            round_order = [c for c in round_order if c not in unavailable]
+            order.append(round_order)
+            for client in round_order:
+                result = run_client(client, url, sizes, client_cpu, timeout)
+                print(
+                    f"  round {rep + 1}/{repetitions} {client}: "
+                    f"{time.perf_counter() - started:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if "unavailable" in result:
+                    unavailable[client] = result["unavailable"]
+                    continue
+                if "failed" in result:
+                    errors.append(
+                        f"{client} round {rep + 1}: {result['failed']}: "
+                        f"{result.get('stderr', '')[-500:]}"
+                    )
+                    continue
+                for workload, metrics in result["workloads"].items():
+                    if "error" in metrics:
+                        errors.append(f"{client} round {rep + 1} {workload}: {metrics['error']}")
+                        continue
+                    for metric, value in metrics.items():
+                        if isinstance(value, (int, float)) and not isinstance(value, bool):
+                            runs.setdefault(client, {}).setdefault(workload, {}).setdefault(
+                                metric, []
+                            ).append(float(value))
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        try:
+            server.wait(5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    elapsed = time.perf_counter() - started
+
+    results = summarize(runs, repetitions)
+    ratios: dict[str, dict[str, float | None]] = {}
+    for sdk, raw in PAIRS:
+        if sdk not in results or raw not in results:
+            continue
+        values: dict[str, float | None] = {}
+        for key, (workload, metric, _kind) in RATIO_METRICS.items():
+            values[key] = ratio(
+                get_path(results, f"{sdk}.{workload}.{metric}"),
+                get_path(results, f"{raw}.{workload}.{metric}"),
+            )
+        ratios[f"{sdk}_vs_{raw}"] = values
+    data: dict[str, Any] = {
+        "meta": {
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "quick": args.quick,
+            "repetitions": repetitions,
+            "order": order,
+            "sizes": sizes,
+            "seconds": round(elapsed, 1),
+            "cpu_count": os.cpu_count(),
+            "cpu_model": cpu_model(),
+            "platform": platform.platform(),
+            "pinned": server_cpu is not None,
+            "pinning": pinning,
+            "load_before": load_before,
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+            "versions": versions(),
+        },
+        "results": results,
+        "runs": runs,
+        "ratios": ratios,
+        "errors": errors,
+        "unavailable": unavailable,
+    }
+    targets: dict[str, dict[str, Any]] = {}
+    for key, op, limit in TARGETS:
+        value = get_path(data, key)
+        holds = None if value is None else (value <= limit if op == "<=" else value >= limit)
+        targets[key] = {"op": op, "limit": limit, "value": value, "holds": holds}
+    data["targets"] = targets
+    print(report(data))
+    print(f"\n(total {elapsed:.1f} s)")
+    if args.json is not None:
+        args.json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
