@@ -11,6 +11,7 @@ from mediamtx_camera_sdk import _flows as F
 from mediamtx_camera_sdk.config import Settings
 from mediamtx_camera_sdk.errors import (
     AuthenticationError,
+    CallTimeoutError,
     ConnectionError,
     InternalServerError,
     PermissionDeniedError,
@@ -270,3 +271,67 @@ def test_safe_resync_call_swallows_server_errors_but_not_connection_loss() -> No
 
 def test_authenticate_op_repr_hides_the_token() -> None:
     assert "SECRET" not in repr(F.Authenticate("SECRET", "jwt", 1.0))
+
+
+def test_timeout_while_authenticating_closes_and_retries() -> None:
+    log: list[F.Op] = []
+    auths = []
+
+    def perform(op: F.Op) -> Any:
+        log.append(op)
+        if isinstance(op, F.Authenticate):
+            auths.append(op)
+            if len(auths) == 1:
+                raise CallTimeoutError("authenticate timed out")
+        return None
+
+    result, _ = drive(
+        F.connect_flow(
+            settings(auth_token="t"), fixed_backoff(), reconnecting=True, restore=no_restore
+        ),
+        perform,
+    )
+    assert result == "restored"
+    assert [type(op) for op in log] == [
+        F.Open,
+        F.Authenticate,
+        F.Close,
+        F.Sleep,
+        F.Open,
+        F.Authenticate,
+    ]
+
+
+def test_connection_lost_while_restoring_is_a_failed_attempt() -> None:
+    restores = []
+
+    def restore() -> F.Flow:
+        restores.append(1)
+        yield F.Call("subscribe_events", {"topics": ["camera.connected"]}, 1.0)
+        return "restored"
+
+    def perform(op: F.Op) -> Any:
+        if isinstance(op, F.Call) and len(restores) == 1:
+            raise ConnectionError("lost while restoring")
+        return None
+
+    result, log = drive(
+        F.connect_flow(settings(), fixed_backoff(), reconnecting=True, restore=restore), perform
+    )
+    assert result == "restored"
+    assert len(restores) == 2
+    assert sum(isinstance(op, F.Close) for op in log) == 1
+
+
+def test_a_refused_subscription_does_not_fail_the_reconnect() -> None:
+    subs = [{"topics": ["a.b"]}, {"topics": ["c.d"]}]
+    sent = []
+
+    def perform(op: F.Op) -> Any:
+        sent.append(op)
+        if len(sent) == 1:
+            raise PermissionDeniedError("no", code=-32002)
+        return {"subscribed": True}
+
+    drive(F.resubscribe_flow(subs, 1.0), perform)
+    assert len(sent) == 2

@@ -33,7 +33,14 @@ from typing import Any, Final
 import attrs
 
 from .config import Settings
-from .errors import AuthenticationError, CameraServiceError, ConnectionError, ProtocolError
+from .errors import (
+    AuthenticationError,
+    CallTimeoutError,
+    CameraServiceError,
+    ConnectionError,
+    ProtocolError,
+    RpcError,
+)
 
 __all__ = [
     "Authenticate",
@@ -191,6 +198,9 @@ def connect_flow(
         try:
             yield Open(attempt=failures + 1)
             yield from authenticate_flow(settings)
+            # Restoring is part of the attempt: a connection lost (or a call
+            # timing out) while re-subscribing is a failed attempt, retried.
+            return (yield from restore())
         except AuthenticationError as exc:
             yield Close("authentication failed")
             if not reconnecting:
@@ -199,13 +209,13 @@ def connect_flow(
             if not retries_left(settings, failures):
                 raise
             logger.warning("re-authentication failed (%s); retrying", exc.message)
-        except ConnectionError as exc:
+        except (ConnectionError, CallTimeoutError) as exc:
+            # Never leave a half-open connection behind (e.g. authenticate timed out).
+            yield Close(exc.message)
             failures += 1
             if not retries_left(settings, failures):
                 raise
             logger.info("connection attempt %d failed: %s", failures, exc.message)
-        else:
-            return (yield from restore())
         yield Sleep(backoff.delay(failures))
 
 
@@ -228,9 +238,21 @@ def call_with_reauth_flow(
 
 
 def resubscribe_flow(subscriptions: list[dict[str, Any]], timeout: float) -> Flow:
-    """Send every remembered subscription again (subscriptions belong to a connection)."""
+    """Send every remembered subscription again (subscriptions belong to a connection).
+
+    A subscription the service now refuses (a lower role, a topic it dropped)
+    is logged and skipped: it must not keep the client from reconnecting. A
+    lost connection or a timeout fails the attempt (the caller retries).
+    """
     for params in subscriptions:
+        yield from _resubscribe_one(params, timeout)
+
+
+def _resubscribe_one(params: dict[str, Any], timeout: float) -> Flow:
+    try:
         yield Call("subscribe_events", params, timeout)
+    except (RpcError, ProtocolError) as exc:
+        logger.warning("could not restore the subscription %s: %s", params, exc.message)
 
 
 def safe_resync_call(method: str, timeout: float) -> Flow:
