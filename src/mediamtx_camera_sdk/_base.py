@@ -307,6 +307,21 @@ class ClientBase:
             )
         return None
 
+    def _heartbeat_wait(self, now: float, last_sent: float, last_received: float) -> float:
+        """Seconds until the heartbeat's next ``ping`` is due (<= 0: send it now).
+
+        Due after ``heartbeat_interval`` seconds without sending or without
+        receiving. Not on the legacy service while calls are pending: it answers
+        one call at a time, in order, so the ping would wait behind them and a
+        slow call (a recording start can take 10 s) would pass for a dead
+        connection. Their replies, or their own timeouts, tell instead.
+        """
+        interval = self._settings.heartbeat_interval or 0.0
+        wait = min(last_sent, last_received) + interval - now
+        if wait <= 0 and self._protocol.dialect == "legacy" and self._protocol.pending_count:
+            return interval
+        return wait
+
     @staticmethod
     def _unready_timeout(method: str, seconds: float) -> CallTimeoutError:
         """The error of a call whose timeout passed while it waited for the connection."""

@@ -639,7 +639,9 @@ class CameraClient(AsyncApi, ClientBase):
                 if changed is not None:
                     await changed.wait()
                 continue
-            wait = min(self._last_sent, self._last_received) + interval - anyio.current_time()
+            wait = self._heartbeat_wait(
+                anyio.current_time(), self._last_sent, self._last_received
+            )
             if wait > 0:
                 await anyio.sleep(wait)
                 continue

@@ -748,7 +748,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                     if not stop.is_set():
                         self._state_changed.wait()
                     continue
-                wait = min(self._last_sent, self._last_received) + interval - time.monotonic()
+                wait = self._heartbeat_wait(time.monotonic(), self._last_sent, self._last_received)
                 transport = self._transport
             if wait > 0:
                 stop.wait(wait)
