@@ -40,13 +40,7 @@ _TYPES = {
 #: Deliberate differences: (class, member, parameter) present only in the sync
 #: client, each with its reason. The test fails when an entry is no longer
 #: needed, so the list cannot rot.
-_SYNC_ONLY_PARAMETERS = {
-    # Issue 5: a blocking ``for`` loop needs a way to end without another
-    # thread; async code ends an ``async for`` with a cancel scope instead.
-    ("client", "events", "timeout"),
-    # ... which the client hands to the iterator it makes.
-    ("stream", "__init__", "timeout"),
-}
+_SYNC_ONLY_PARAMETERS: set[tuple[str, str, str]] = set()
 #: Dunder protocol methods that are part of the surface.
 _DUNDERS = frozenset({"__init__", "__repr__", *_RENAMED, *_RENAMED.values()})
 

@@ -19,7 +19,7 @@ import attrs
 from . import _flows
 from ._events import CameraCache, EventFilter, HandlerRegistry, RecordingTracker
 from ._flows import Backoff, Call, Emit, Flow
-from ._tls import Endpoint, resolve_endpoint
+from ._tls import Endpoint, resolve_endpoint, ssl_context_for
 from .config import Settings
 from .errors import (
     CallTimeoutError,
@@ -88,6 +88,13 @@ class ClientBase:
         except ValueError as exc:
             raise InvalidParamsError(
                 str(exc), code=-32602, data={"param": "url", "rule": "ws:// or wss:// URL"}
+            ) from None
+        try:
+            # Validated now (and the TLS warnings logged) rather than at connect().
+            ssl_context_for(self._endpoint, verify_ssl=s.verify_ssl, ssl_context=s.ssl_context)
+        except (ValueError, TypeError) as exc:
+            raise InvalidParamsError(
+                str(exc), code=-32602, data={"param": "ssl_context", "rule": "TLS settings"}
             ) from None
         self._protocol = RpcProtocol(s.dialect)
         self._backoff = Backoff(s.retry_delay, s.max_retry_delay)

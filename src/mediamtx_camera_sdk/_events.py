@@ -15,11 +15,13 @@ from typing import Any, Final
 from .errors import InvalidParamsError
 
 __all__ = [
+    "HANDLER_DROP",
     "CameraCache",
     "EventBuffer",
     "EventFilter",
     "HandlerRegistry",
     "RecordingTracker",
+    "handler_queue",
 ]
 
 logger = logging.getLogger("mediamtx_camera_sdk")
@@ -118,6 +120,16 @@ class EventBuffer:
         if self._items:
             return self._items.popleft()
         return None
+
+
+#: What a handler's queue yields where it dropped events (the drop is logged by
+#: the buffer; a handler worker skips it).
+HANDLER_DROP: Final = object()
+
+
+def handler_queue(maxlen: int) -> EventBuffer:
+    """The bounded queue of one handler: (handler, argument) items, oldest dropped first."""
+    return EventBuffer(maxlen, lambda count: HANDLER_DROP)
 
 
 class HandlerRegistry:

@@ -38,7 +38,7 @@ from .._base import (
     make_event,
 )
 from .._download import DownloadPlan
-from .._events import EventBuffer, EventFilter
+from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Sleep
 from ..config import (
     DEFAULT_AUTH_TYPE,
@@ -77,12 +77,16 @@ class EventStream:
     consumer falls behind, the oldest events are dropped, counted in
     :attr:`dropped`, and an ``sdk.events_dropped`` event (``params["count"]``)
     says so in order. The iteration ends when the client is disconnected by the
-    caller, or when :meth:`aclose` is called. Usable as ``async with``.
+    caller, when :meth:`aclose` is called, or when no event came within the
+    stream's ``timeout`` seconds (if it has one). Usable as ``async with``.
     """
 
-    def __init__(self, client: CameraClient, flt: EventFilter, maxlen: int) -> None:
+    def __init__(
+        self, client: CameraClient, flt: EventFilter, maxlen: int, timeout: float | None
+    ) -> None:
         self._client = client
         self._filter = flt
+        self._timeout = timeout
         self._buffer = EventBuffer(maxlen, lambda n: make_event(_flows.EVENT_DROPPED, {"count": n}))
         self._wakeup: anyio.Event | None = None
         self._ended = False
@@ -113,8 +117,16 @@ class EventStream:
                 return item  # type: ignore[no-any-return]
             if self._ended:
                 raise StopAsyncIteration
-            self._wakeup = anyio.Event()
-            await self._wakeup.wait()
+            wakeup = self._wakeup = anyio.Event()
+            if self._timeout is None:
+                await wakeup.wait()
+                continue
+            with anyio.move_on_after(self._timeout):
+                await wakeup.wait()
+                continue
+            # A quiet period ends the iteration for good, as an iterator must.
+            await self.aclose()
+            raise StopAsyncIteration
 
     async def aclose(self) -> None:
         """Stop receiving events; the iteration ends."""
@@ -132,7 +144,7 @@ class _HandlerWorker:
     """Runs one handler's events in order, off the reader (a slow handler delays only itself)."""
 
     def __init__(self, maxlen: int) -> None:
-        self.queue = EventBuffer(maxlen, lambda n: None)
+        self.queue = handler_queue(maxlen)
         self.wakeup = anyio.Event()
 
     def push(self, handler: Callable[..., Any], argument: Any) -> None:
@@ -145,6 +157,8 @@ class _HandlerWorker:
             if item is None:
                 self.wakeup = anyio.Event()
                 await self.wakeup.wait()
+                continue
+            if item is HANDLER_DROP:
                 continue
             handler, argument = item
             try:
@@ -334,6 +348,9 @@ class CameraClient(AsyncApi, ClientBase):
         """
         if self._tg is None:
             self._closed = True
+            for stream in list(self._streams):
+                stream._end()
+            self._streams.clear()
             return
         await self._shutdown(None)
         logger.info("disconnected from %s", self.url)
@@ -545,6 +562,11 @@ class CameraClient(AsyncApi, ClientBase):
         try:
             while True:
                 frames = await transport.receive()
+                if transport is not self._transport:
+                    # This connection was given up (heartbeat, abort): its late
+                    # frames must not reach the core, whose ids now belong to
+                    # the next connection.
+                    return
                 self._last_received = anyio.current_time()
                 for frame in frames:
                     for event in protocol.receive_text(frame):
@@ -639,9 +661,7 @@ class CameraClient(AsyncApi, ClientBase):
                 if changed is not None:
                     await changed.wait()
                 continue
-            wait = self._heartbeat_wait(
-                anyio.current_time(), self._last_sent, self._last_received
-            )
+            wait = self._heartbeat_wait(anyio.current_time(), self._last_sent, self._last_received)
             if wait > 0:
                 await anyio.sleep(wait)
                 continue
@@ -671,7 +691,11 @@ class CameraClient(AsyncApi, ClientBase):
             stream._push(event)
 
     def events(
-        self, *names: str, device: str | None = None, buffer: int | None = None
+        self,
+        *names: str,
+        device: str | None = None,
+        buffer: int | None = None,
+        timeout: float | None = None,
     ) -> EventStream:
         """Iterate over events: ``async for event in client.events("camera_status_update")``.
 
@@ -680,12 +704,16 @@ class CameraClient(AsyncApi, ClientBase):
         camera. ``sdk.events_missed`` (after a reconnect) and
         ``sdk.events_dropped`` (this consumer fell behind) always come through.
         Each event has ``method``, ``params`` (raw) and ``data`` (typed, or None).
+        The loop ends when the client is disconnected, or when no event came
+        within ``timeout`` seconds (if given).
 
         Raises:
-            InvalidParamsError: a name is not a non-empty string.
+            InvalidParamsError: a name is not a non-empty string, or ``timeout``
+                is not a positive number.
         """
+        seconds = None if timeout is None else self._timeout(timeout)
         stream = EventStream(
-            self, EventFilter(names, device), buffer or self._settings.event_buffer
+            self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds
         )
         if self._closed:
             stream._end()

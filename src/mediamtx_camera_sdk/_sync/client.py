@@ -54,7 +54,7 @@ from .._base import (
     make_event,
 )
 from .._download import DownloadPlan
-from .._events import EventBuffer, EventFilter
+from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Sleep
 from ..config import (
     DEFAULT_AUTH_TYPE,
@@ -85,9 +85,6 @@ __all__ = ["SyncCameraClient", "SyncEventStream"]
 
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
-
-#: Marker a handler worker's buffer yields after dropping events (skipped).
-_DROPPED: Final = object()
 
 
 def _discard_awaitable(value: object) -> None:
@@ -214,7 +211,7 @@ class _HandlerWorker:
 
     def __init__(self, maxlen: int) -> None:
         self._cond = threading.Condition(threading.Lock())
-        self._queue = EventBuffer(maxlen, lambda n: _DROPPED)
+        self._queue = handler_queue(maxlen)
         self._stopped = False
 
     def push(self, handler: Callable[..., Any], argument: Any) -> None:
@@ -236,7 +233,7 @@ class _HandlerWorker:
                 if self._stopped:
                     return
                 item = self._queue.pop()
-            if item is None or item is _DROPPED:
+            if item is None or item is HANDLER_DROP:
                 continue
             handler, argument = item
             try:

@@ -1,0 +1,80 @@
+"""Client details both clients share: settings validation, event stream endings, drops."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import anyio
+import pytest
+
+from mediamtx_camera_sdk import CameraClient, InvalidParamsError, SyncCameraClient
+
+CLIENTS = [CameraClient, SyncCameraClient]
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_tls_settings_are_checked_at_construction(cls: Any) -> None:
+    context = ssl.create_default_context()
+    with pytest.raises(InvalidParamsError, match="ws://"):
+        cls(url="ws://127.0.0.1:1/ws", ssl_context=context)
+    with pytest.raises(InvalidParamsError, match="not both"):
+        cls(url="wss://127.0.0.1:1/ws", ssl_context=context, verify_ssl=False)
+
+
+@pytest.mark.anyio
+async def test_async_events_end_after_a_quiet_timeout(camera_service: Any) -> None:
+    async with CameraClient(url=camera_service.url, auth_token=camera_service.token()) as client:
+        seen = []
+        with anyio.fail_after(10):
+            async for event in client.events("camera_status_update", timeout=0.2):
+                seen.append(event)
+        assert seen == []
+        with pytest.raises(InvalidParamsError):
+            client.events(timeout=0)
+
+
+@pytest.mark.anyio
+async def test_async_streams_end_on_disconnect_before_connect() -> None:
+    client = CameraClient(url="ws://127.0.0.1:9/ws")
+    stream = client.events()
+    await client.disconnect()
+    with anyio.fail_after(5):
+        assert [e async for e in stream] == []
+
+
+@pytest.mark.anyio
+async def test_async_handler_keeps_going_after_its_queue_overflowed(camera_service: Any) -> None:
+    release = anyio.Event()
+    got: list[str] = []
+    all_seen = anyio.Event()
+
+    async def slow(event: Any) -> None:
+        await release.wait()
+        got.append(event.params["status"])
+        if len(got) == 2:
+            all_seen.set()
+
+    client = CameraClient(url=camera_service.url, auth_token=camera_service.token(), event_buffer=1)
+    client.on("camera_status_update", slow)
+    arrived = anyio.Event()
+    count = 0
+
+    async def counter(event: Any) -> None:
+        nonlocal count
+        count += 1
+        if count == 6:
+            arrived.set()
+
+    client.on("camera_status_update", counter)
+    async with client:
+        # The first event occupies the handler; later ones overflow its queue of 1.
+        for _ in range(3):
+            await anyio.to_thread.run_sync(camera_service.unplug_camera, "camera1")
+            await anyio.to_thread.run_sync(camera_service.plug_camera, "camera1")
+        with anyio.fail_after(10):
+            await arrived.wait()
+            release.set()
+            await all_seen.wait()
+    # The newest event survived the overflow and was delivered.
+    assert got[-1] == "CONNECTED"
