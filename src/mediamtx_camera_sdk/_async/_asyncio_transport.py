@@ -3,10 +3,10 @@
 Same surface and behaviour as :class:`._transport.AnyioTransport`, but built on
 asyncio's protocol/transport API instead of anyio streams:
 
-* bytes from the socket go straight from :meth:`_WsProtocol.data_received` into
-  the WebSocket parser; complete messages are appended to an inbox and the one
-  waiting :meth:`AsyncioTransport.receive` is woken once per read, not once per
-  message;
+* bytes from the socket (read into one preallocated buffer) go straight from
+  :meth:`_WsProtocol.data_received` into the WebSocket parser; complete
+  messages are appended to an inbox and the one waiting
+  :meth:`AsyncioTransport.receive` is woken once per read, not once per message;
 * :meth:`AsyncioTransport.send` serializes the frame and hands it to
   ``transport.write`` synchronously: no lock is needed (nothing awaits between
   building and writing a frame, so frames never interleave) and nothing is
@@ -39,12 +39,20 @@ __all__ = ["AsyncioTransport"]
 _OPEN = State.OPEN
 _CONNECTING = State.CONNECTING
 
+# Size of the buffer asyncio reads into.
+_READ_SIZE: Final = 256 * 1024
+
 # Unread received bytes above which the socket stops being read.
 _PAUSE_READING_ABOVE: Final = 1024 * 1024
 
 
-class _WsProtocol(asyncio.Protocol):
-    """asyncio protocol object: feeds the WebSocket session, wakes the reader."""
+class _WsProtocol(asyncio.BufferedProtocol):
+    """asyncio protocol object: feeds the WebSocket session, wakes the reader.
+
+    A *buffered* protocol: asyncio reads into our preallocated buffer
+    (``recv_into``) instead of allocating a fresh 256 KiB ``bytes`` for every
+    read, which costs more than the system call itself.
+    """
 
     def __init__(
         self, session: _Session, loop: asyncio.AbstractEventLoop, close_timeout: float
@@ -65,6 +73,8 @@ class _WsProtocol(asyncio.Protocol):
         self.close_timer: asyncio.TimerHandle | None = None
         self.cause: BaseException | None = None
         self.error: errors.ConnectionClosedError | None = None
+        self._read_buffer = bytearray(_READ_SIZE)
+        self._read_view = memoryview(self._read_buffer)
 
     # -- asyncio callbacks --------------------------------------------------
 
@@ -72,7 +82,14 @@ class _WsProtocol(asyncio.Protocol):
         # Always a stream transport: create_connection() made it.
         self.transport = cast(asyncio.Transport, transport)
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._read_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        # The slice copies: the parser keeps the bytes, the buffer is reused.
+        self.data_received(self._read_buffer[:nbytes])
+
+    def data_received(self, data: bytes | bytearray) -> None:
         ws = self.ws
         ws.receive_data(data)
         self.write_pending()

@@ -71,9 +71,11 @@ logger = logging.getLogger("mediamtx_camera_sdk")
 #: ``"anyio"``: anyio streams everywhere (the reference path, used by tests).
 Implementation = Literal["auto", "anyio"]
 
-# Bytes asked for per read. Large enough that a burst of notifications is parsed
-# (and handed up as one batch) from a single read.
-_READ_SIZE: Final = 256 * 1024
+# Bytes asked for per read: enough for a burst of notifications to be parsed
+# (and handed up as one batch) from one read, and below the size where the
+# allocation of the receive buffer (socket.recv(n) allocates n bytes) turns
+# into an mmap that costs more than the system call.
+_READ_SIZE: Final = 64 * 1024
 
 _OPEN = State.OPEN
 _TEXT = Opcode.TEXT

@@ -59,10 +59,10 @@ from .._tls import (
 
 __all__ = ["SyncTransport"]
 
+# Bytes read per system call, into one preallocated buffer: socket.recv(n)
+# would allocate n bytes per call, and above ~128 KiB that allocation (an
+# mmap) costs several times the system call itself.
 _READ_SIZE: Final = 256 * 1024
-# Reads for one large payload are capped so that a 16 MiB message does not
-# allocate 16 MiB per recv() call.
-_MAX_READ: Final = 1024 * 1024
 
 _OP_CONT: Final = websocket.ABNF.OPCODE_CONT
 _OP_TEXT: Final = websocket.ABNF.OPCODE_TEXT
@@ -100,6 +100,8 @@ class _FrameReader(websocket.frame_buffer):
 
     def __init__(self, sock: socket.socket) -> None:
         super().__init__(sock.recv, True)
+        self._sock = sock
+        self._chunk = memoryview(bytearray(_READ_SIZE))
         self._buf = bytearray()
         self._pos = 0
         self.limit: int | None = None
@@ -116,11 +118,13 @@ class _FrameReader(websocket.frame_buffer):
         if start:
             del buf[:start]
             self._pos = 0
+        chunk = self._chunk
+        recv_into = self._sock.recv_into
         while len(buf) < bufsize:
-            chunk = self.recv(min(max(_READ_SIZE, bufsize - len(buf)), _MAX_READ))
-            if not chunk:
+            count = recv_into(chunk)
+            if not count:
                 raise _PeerEOF("the server closed the connection")
-            buf += chunk
+            buf += chunk[:count]
         self._pos = bufsize
         return bytes(buf[:bufsize])
 
