@@ -36,6 +36,7 @@ Contract for the client driving a transport:
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import logging
 import ssl
@@ -256,7 +257,7 @@ def _again(exc: errors.ConnectionClosedError) -> errors.ConnectionClosedError:
     return copy
 
 
-class AsyncTransport:
+class AsyncTransport(abc.ABC):
     """A WebSocket connection that sends and receives text frames (async).
 
     Get one with :meth:`connect`. See the module docstring for the calling contract.
@@ -322,25 +323,26 @@ class AsyncTransport:
     # -- the surface both implementations provide ---------------------------
 
     @property
+    @abc.abstractmethod
     def endpoint(self) -> Endpoint:
         """Where this transport is connected."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def closed(self) -> bool:
         """``True`` once the connection is over (closed by either side, or lost)."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def close_code(self) -> int | None:
         """The WebSocket close code once closed (1006: lost without close frame), else ``None``."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def close_reason(self) -> str | None:
         """Why the connection ended, in words, once it has; else ``None``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def send(self, text: str) -> None:
         """Send ``text`` as one text frame.
 
@@ -350,8 +352,8 @@ class AsyncTransport:
             errors.ConnectionClosedError: the connection is closed or closing,
                 or writing failed.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def receive(self) -> list[str | bytes]:
         """Wait for and return the next messages: at least one, in arrival order.
 
@@ -366,8 +368,8 @@ class AsyncTransport:
                 protocol violation by the server). Raised again on later calls.
             RuntimeError: another task is already waiting in ``receive()``.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def aclose(self) -> None:
         """Close the connection: a close handshake bounded by ``close_timeout``, then drop it.
 
@@ -375,7 +377,6 @@ class AsyncTransport:
         task waits in :meth:`receive` (which then raises ConnectionClosedError).
         Even when cancelled, the socket is closed.
         """
-        raise NotImplementedError
 
 
 class AnyioTransport(AsyncTransport):
@@ -544,18 +545,17 @@ class AnyioTransport(AsyncTransport):
         if self._error is not None:
             return _again(self._error)
         where = self._session.endpoint.netloc
-        if self._closing:
-            return errors.ConnectionClosedError(
-                f"the connection to {where} is closing", data={"code": None, "reason": ""}
-            )
-        if cause is not None:
-            return errors.ConnectionClosedError(
+        if cause is not None and not self._closing:
+            exc = errors.ConnectionClosedError(
                 f"the connection to {where} was lost: {cause or type(cause).__name__}",
                 data={"code": int(CloseCode.ABNORMAL_CLOSURE), "reason": ""},
             )
-        return errors.ConnectionClosedError(
-            f"the connection to {where} is closing", data={"code": None, "reason": ""}
-        )
+        else:
+            exc = errors.ConnectionClosedError(
+                f"the connection to {where} is closing", data={"code": None, "reason": ""}
+            )
+        exc.__cause__ = cause
+        return exc
 
     # -- reading ------------------------------------------------------------
 

@@ -194,7 +194,6 @@ class SyncTransport:
         # Set when the connection is over (error recorded, socket shut down).
         self._ended = threading.Event()
         self._error: errors.ConnectionClosedError | None = None
-        self._pending_error: errors.ConnectionClosedError | None = None
         self._reading = False
         self._closing = False
         self._close_sent = False
@@ -402,9 +401,8 @@ class SyncTransport:
             RuntimeError: another thread is already in ``receive()``.
         """
         with self._state_lock:
-            if self._pending_error is not None:
-                # Messages that came before the end were returned first.
-                self._error, self._pending_error = self._pending_error, None
+            # Set by the call that saw the end (after returning the messages
+            # that came before it).
             if self._error is not None:
                 raise self._closed_error()
             if self._reading:
@@ -562,11 +560,8 @@ class SyncTransport:
         error = errors.ConnectionClosedError(message, data={"code": code, "reason": reason})
         error.__cause__ = cause
         with self._state_lock:
-            if self._error is None and self._pending_error is None:
-                if out:
-                    self._pending_error = error
-                else:
-                    self._error = error
+            if self._error is None:
+                self._error = error
         self._teardown()
         if out:
             return out
@@ -602,14 +597,14 @@ class SyncTransport:
                 self._closing = True
                 first = True
             reading = self._reading
-            ended = self._error is not None or self._pending_error is not None
+            ended = self._error is not None
         if first and not ended:
             self._send_close_once(_NORMAL_CLOSURE)
             if reading:
                 # The reader sees the server's close frame and tears down.
                 self._ended.wait(self._close_timeout)
         with self._state_lock:
-            if self._error is None and self._pending_error is None:
+            if self._error is None:
                 self._error = errors.ConnectionClosedError(
                     f"the connection to {self._endpoint.netloc} was closed by the client",
                     data={"code": _NORMAL_CLOSURE, "reason": ""},
