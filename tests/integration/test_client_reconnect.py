@@ -32,7 +32,8 @@ async def test_restart_reconnects_reauthenticates_resubscribes_and_resyncs(emu, 
         return tokens[-1]
 
     lost, reconnected, cameras = Recorder(), Recorder(), Recorder()
-    client = make_client(emu, role=None, token_provider=provider)
+    # max_retries=None: keep trying however long the restart takes.
+    client = make_client(emu, role=None, token_provider=provider, max_retries=None)
     client.on_connection_lost = lost
     client.on_reconnected = reconnected
     client.on_camera_status_update = cameras
@@ -76,7 +77,7 @@ async def test_restart_reconnects_reauthenticates_resubscribes_and_resyncs(emu, 
 
 async def test_calls_made_while_reconnecting_wait_for_the_connection(emu, make_client):
     lost = Recorder()
-    client = make_client(emu)
+    client = make_client(emu, max_retries=None)
     client.on_connection_lost = lost
     async with client:
         await emu.astop()
