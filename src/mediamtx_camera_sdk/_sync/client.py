@@ -264,9 +264,12 @@ class SyncCameraClient(SyncApi, ClientBase):
     variables, then the defaults (see :mod:`mediamtx_camera_sdk.config`).
 
     Args:
-        host, port, use_ssl: where the service is (``ws[s]://host:port/ws``).
+        host: the service's host name or address.
+        port: the service's port.
+        use_ssl: connect with TLS (``wss://``); the URL is ``ws[s]://host:port/ws``.
         auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
-        auth_token: a JWT. api_key: an API key.
+        auth_token: a JWT.
+        api_key: an API key.
         max_retries: reconnection attempts after a drop, and retries of the
             first connect (``None``: forever).
         retry_delay: the base of the exponential backoff (seconds; full jitter).

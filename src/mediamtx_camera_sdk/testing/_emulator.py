@@ -205,7 +205,8 @@ class CameraServiceEmulator:
             seconds)``; None (the default) disables it.
         ssl_context: a server-side :class:`ssl.SSLContext` to serve ``wss://``
             and ``https://``.
-        host, port: where to listen; port 0 picks a free port (kept across
+        host: the address to listen on.
+        port: the port to listen on; 0 picks a free port (kept across
             :meth:`restart` and ``stop()``/``start()``).
         media_dir: folder for recordings and snapshots; by default a temporary
             folder, deleted by :meth:`stop`.
