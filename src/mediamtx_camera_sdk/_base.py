@@ -22,6 +22,7 @@ from ._flows import Backoff, Call, Emit, Flow
 from ._tls import Endpoint, resolve_endpoint, ssl_context_for
 from .config import Settings
 from .errors import (
+    AuthenticationError,
     CallTimeoutError,
     CameraServiceError,
     ClientClosedError,
@@ -303,9 +304,21 @@ class ClientBase:
                 method=method,
             )
         if state == FAILED:
-            error = ConnectionError(
-                f"the connection was lost and could not be restored: {failure}", method=method
-            )
+            error: CameraServiceError
+            if isinstance(failure, AuthenticationError):
+                # The credentials are the problem, not the network: say so with
+                # the exception callers handle credentials with.
+                error = AuthenticationError(
+                    f"the connection was lost and authenticating again was refused: "
+                    f"{failure.message}",
+                    code=failure.code,
+                    data=failure.data,
+                    method=method,
+                )
+            else:
+                error = ConnectionError(
+                    f"the connection was lost and could not be restored: {failure}", method=method
+                )
             error.__cause__ = failure
             return error
         if not self._settings.wait_for_reconnect:
@@ -328,6 +341,19 @@ class ClientBase:
         if wait <= 0 and self._protocol.dialect == "legacy" and self._protocol.pending_count:
             return interval
         return wait
+
+    @staticmethod
+    def _gave_up_event(exc: CameraServiceError) -> Notification:
+        """The final ``sdk.connection_lost`` event, once reconnecting gave up because of ``exc``.
+
+        ``params``: ``reason`` (text), ``final`` (True) and ``error``, the name of
+        the exception class (``"AuthenticationError"`` when the credentials were
+        refused, ``"ConnectionError"`` when the service stayed unreachable).
+        """
+        return make_event(
+            _flows.EVENT_CONNECTION_LOST,
+            {"reason": str(exc), "final": True, "error": type(exc).__name__},
+        )
 
     @staticmethod
     def _unready_timeout(method: str, seconds: float) -> CallTimeoutError:

@@ -14,7 +14,12 @@ The wrapper is :class:`ClientHarness`, made by the ``make_client`` fixture
 is awaited (async client) or run in a worker thread (sync client); everything
 else (properties, ``on``, the seed's ``on_*`` hook attributes) is passed
 through. ``events()`` and ``iter_recordings()``/``iter_snapshots()`` become
-async iterators for both clients.
+async iterators for both clients. ``map_calls()`` spreads many calls over
+concurrent callers: tasks for the async client, threads calling the blocking
+client directly for the sync one.
+
+Scenarios import this module by name (``from _client_harness import ...``):
+pytest's default "prepend" import mode puts this folder on ``sys.path``.
 
 While ``SyncCameraClient`` does not exist yet (``_sync/client.py`` is absent),
 its runs are reported as skipped with that reason (visible in the ``-ra``

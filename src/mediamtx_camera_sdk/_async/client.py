@@ -624,9 +624,7 @@ class CameraClient(AsyncApi, ClientBase):
             logger.warning("could not reconnect to %s: %s", self.url, exc)
             self._failure = exc
             self._set_state(FAILED)
-            self._dispatch(
-                make_event(_flows.EVENT_CONNECTION_LOST, {"reason": str(exc), "final": True})
-            )
+            self._dispatch(self._gave_up_event(exc))
             return
         self._reconnects += 1
         self._set_state(READY)

@@ -720,9 +720,7 @@ class SyncCameraClient(SyncApi, ClientBase):
             with self._lock:
                 self._failure = exc
                 self._set_state(FAILED)
-            self._dispatch(
-                make_event(_flows.EVENT_CONNECTION_LOST, {"reason": str(exc), "final": True})
-            )
+            self._dispatch(self._gave_up_event(exc))
             return
         with self._lock:
             if self._closed:
