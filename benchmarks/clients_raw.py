@@ -72,9 +72,12 @@ async def a_calls(send: AsyncSend, recv: AsyncRecv, method: str, n: int, sizes: 
     """Sequential calls; µs per call."""
     warm = _warmup(n, sizes)
     await _a_sequential(send, recv, method, warm, 1)
+    cpu = time.process_time()
     start = time.perf_counter()
     await _a_sequential(send, recv, method, n, warm + 1)
-    return {"us_per_call": (time.perf_counter() - start) / n * 1e6}
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    return {"us_per_call": elapsed / n * 1e6, "cpu_us_per_call": cpu / n * 1e6}
 
 
 async def a_window(send: AsyncSend, recv: AsyncRecv, total: int, window: int) -> Result:
@@ -210,9 +213,12 @@ def s_calls(send: SyncSend, recv: SyncRecv, method: str, n: int, sizes: Result) 
     """Sequential calls; µs per call."""
     warm = _warmup(n, sizes)
     _s_sequential(send, recv, method, warm, 1)
+    cpu = time.process_time()
     start = time.perf_counter()
     _s_sequential(send, recv, method, n, warm + 1)
-    return {"us_per_call": (time.perf_counter() - start) / n * 1e6}
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    return {"us_per_call": elapsed / n * 1e6, "cpu_us_per_call": cpu / n * 1e6}
 
 
 def s_window(send: SyncSend, recv: SyncRecv, total: int, window: int) -> Result:
@@ -371,9 +377,12 @@ def _picows_runner() -> Callable[[str, Result, list[str]], dict[str, Result]]:
     ) -> Result:
         warm = _warmup(n, sizes)
         await sequential(transport, listener, method, warm, 1)
+        cpu = time.process_time()
         start = time.perf_counter()
         await sequential(transport, listener, method, n, warm + 1)
-        return {"us_per_call": (time.perf_counter() - start) / n * 1e6}
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        return {"us_per_call": elapsed / n * 1e6, "cpu_us_per_call": cpu / n * 1e6}
 
     async def window(transport: Any, listener: Listener, total: int, size: int) -> Result:
         loads = json.loads

@@ -99,9 +99,12 @@ def _async_runner(backend: str) -> Runner:
 
     async def calls(c: CameraClient, method: str, n: int, sizes: Result) -> Result:
         await sequential(c, method, _warmup(n, sizes))
+        cpu = time.process_time()
         start = time.perf_counter()
         await sequential(c, method, n)
-        return {"us_per_call": (time.perf_counter() - start) / n * 1e6}
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        return {"us_per_call": elapsed / n * 1e6, "cpu_us_per_call": cpu / n * 1e6}
 
     async def window(c: CameraClient, total: int, size: int) -> Result:
         left = [total]
@@ -233,9 +236,12 @@ def _sync_runner() -> Runner:
 
     def calls(c: SyncCameraClient, method: str, n: int, sizes: Result) -> Result:
         sequential(c, method, _warmup(n, sizes))
+        cpu = time.process_time()
         start = time.perf_counter()
         sequential(c, method, n)
-        return {"us_per_call": (time.perf_counter() - start) / n * 1e6}
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        return {"us_per_call": elapsed / n * 1e6, "cpu_us_per_call": cpu / n * 1e6}
 
     def run_threads(targets: list[Callable[[], None]]) -> list[BaseException]:
         errors: list[BaseException] = []

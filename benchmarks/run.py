@@ -56,7 +56,9 @@ CLIENTS = (
 #: (metric of a workload, "time" (lower is better) or "rate" (higher is better)).
 RATIO_METRICS: dict[str, tuple[str, str, str]] = {
     "ping": ("ping", "us_per_call", "time"),
+    "ping_cpu": ("ping", "cpu_us_per_call", "time"),
     "camera_list": ("camera_list", "us_per_call", "time"),
+    "camera_list_cpu": ("camera_list", "cpu_us_per_call", "time"),
     "inflight100": ("inflight100", "calls_per_s", "rate"),
     "inflight100_cpu": ("inflight100", "cpu_us_per_call", "time"),
     "notifications": ("notifications", "per_s", "rate"),
@@ -93,9 +95,11 @@ TARGETS: tuple[tuple[str, str, float], ...] = (
 #: Columns of the main table: (header, workload, metric, format).
 COLUMNS = (
     ("ping µs", "ping", "us_per_call", "{:.1f}"),
+    ("(CPU)", "ping", "cpu_us_per_call", "{:.1f}"),
     ("camera list µs", "camera_list", "us_per_call", "{:.1f}"),
+    ("(CPU)", "camera_list", "cpu_us_per_call", "{:.1f}"),
     ("100 in flight calls/s", "inflight100", "calls_per_s", "{:,.0f}"),
-    ("CPU µs/call", "inflight100", "cpu_us_per_call", "{:.1f}"),
+    ("(CPU µs/call)", "inflight100", "cpu_us_per_call", "{:.1f}"),
     ("notifications/s", "notifications", "per_s", "{:,.0f}"),
     ("10k in flight B/call", "inflight10k", "bytes_per_call", "{:,.0f}"),
     ("(RSS B/call)", "inflight10k", "rss_bytes_per_call", "{:,.0f}"),
@@ -152,15 +156,19 @@ def start_server(cpu: int | None) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def run_client(
-    name: str, url: str, sizes: dict[str, Any], cpu: int | None, timeout: float
+    name: str,
+    url: str,
+    sizes: dict[str, Any],
+    cpu: int | None,
+    timeout: float,
+    workloads: list[str],
 ) -> dict[str, Any]:
     """Run one client process; returns its parsed result (or an error entry)."""
     command = [sys.executable, str(HERE / "client.py"), name, "--url", url]
     command += ["--sizes", json.dumps(sizes)]
     if cpu is not None:
         command += ["--cpu", str(cpu)]
-    if name == "core":
-        command += ["--workloads", "core"]
+    command += ["--workloads", "core" if name == "core" else ",".join(workloads)]
     try:
         done = subprocess.run(
             command, capture_output=True, timeout=timeout, env=child_env(), check=False
@@ -305,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
         "--repetitions", type=int, default=None, help="rounds (>= 3; default 3 quick, 5 full)"
     )
     parser.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated subset")
+    parser.add_argument(
+        "--workloads", default=",".join(_common.WORKLOADS), help="comma-separated subset"
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     args = parser.parse_args(argv)
 
@@ -316,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(clients) - set(CLIENTS)
     if unknown:
         parser.error(f"unknown clients: {', '.join(sorted(unknown))}")
+    workloads = [w for w in args.workloads.split(",") if w]
+    unknown = set(workloads) - set(_common.WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workloads: {', '.join(sorted(unknown))}")
     available_cpus = cpus()
     server_cpu: int | None = None
     client_cpu: int | None = None
@@ -340,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             round_order = [c for c in round_order if c not in unavailable]
             order.append(round_order)
             for client in round_order:
-                result = run_client(client, url, sizes, client_cpu, timeout)
+                result = run_client(client, url, sizes, client_cpu, timeout, workloads)
                 print(
                     f"  round {rep + 1}/{repetitions} {client}: "
                     f"{time.perf_counter() - started:.1f} s",
@@ -393,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             "repetitions": repetitions,
             "order": order,
             "sizes": sizes,
+            "workloads": workloads,
             "seconds": round(elapsed, 1),
             "cpu_count": os.cpu_count(),
             "cpu_model": cpu_model(),
