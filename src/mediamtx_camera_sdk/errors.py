@@ -197,10 +197,12 @@ class PermissionDeniedError(RpcError):
 
     @property
     def required_role(self) -> str | None:
+        """The lowest role the call needs (``data.required_role``), if the server said."""
         return _data_str(self.data, "required_role")
 
     @property
     def have_role(self) -> str | None:
+        """The role the connection has (``data.have_role``), if the server said."""
         return _data_str(self.data, "have_role")
 
 
@@ -209,6 +211,7 @@ class NotFoundError(RpcError):
 
     @property
     def resource(self) -> str | None:
+        """What kind of thing was not found (``data.resource``: ``camera``, ``file``, ...)."""
         return _data_str(self.data, "resource")
 
 
@@ -221,6 +224,7 @@ class InvalidStateError(RpcError):
 
     @property
     def state(self) -> str | None:
+        """The resource's current state (``data.state``, e.g. ``RECORDING``), if the server said."""
         return _data_str(self.data, "state")
 
 
@@ -242,6 +246,7 @@ class RateLimitedError(RpcError):
 
     @property
     def retry_after(self) -> float | None:
+        """Seconds to wait before retrying (``data.retry_after_ms`` / 1000), or None."""
         if isinstance(self.data, Mapping):
             value = self.data.get("retry_after_ms")
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
@@ -257,6 +262,7 @@ class InvalidParamsError(RpcError):
 
     @property
     def param(self) -> str | None:
+        """The name of the offending parameter (``data.param``), if known."""
         return _data_str(self.data, "param")
 
 

@@ -31,6 +31,7 @@ import pytest
 from _client_harness import Recorder, eventually
 
 from mediamtx_camera_sdk import (
+    AuthenticationError,
     CallTimeoutError,
     CameraInfo,
     ConnectionClosedError,
@@ -289,3 +290,52 @@ async def test_malformed_frames_are_counted_and_never_misdelivered(
         assert client.reconnect_count == 1
         info = await client.get_camera_status(first)
         assert info.device_path == first
+
+
+# ----------------------------------------------------------------- 5. credentials refused
+
+
+async def protected_call(client: Any, emu: Any) -> Any:
+    """A call the service refuses without valid credentials (legacy guards only camera ops)."""
+    if emu.dialect == "current":
+        return await client.get_camera_list()
+    return await client.take_snapshot(emu.devices[0])
+
+
+async def test_token_revoked_while_connected_and_at_reconnect(emu, proxy, proxied_client):
+    lost = Recorder()
+    client = proxied_client(emu, proxy, max_retries=3, retry_delay=0.05, max_retry_delay=0.2)
+    client.on_connection_lost = lost
+    # Record the backoff windows the reconnect waits in (the delay drawn in each
+    # is random; its ceiling is the schedule).
+    backoff = client.raw._backoff
+    draw = backoff.delay
+    windows: list[float] = []
+
+    def delay(attempt: int) -> float:
+        windows.append(backoff.ceiling(attempt))
+        return draw(attempt)
+
+    backoff.delay = delay
+    async with client:
+        events = client.events("sdk.connection_lost")
+        # Revoked while connected: the next protected call is refused.
+        emu.expire_tokens()
+        with pytest.raises(AuthenticationError) as caught:
+            await protected_call(client, emu)
+        assert caught.value.code == -32001
+        assert not client.authenticated
+
+        # At reconnect: every attempt is refused, with a growing backoff between
+        # them (no tight loop), until max_retries; the hooks and callers are told why.
+        proxy.reset_connections()
+        with anyio.fail_after(10):
+            final = await events.next_matching(lambda e: e.params.get("final"))
+        assert final.params["error"] == "AuthenticationError"
+        assert windows == [0.05, 0.1, 0.2]
+        assert proxy.stats()["accepted"] == 1 + 4  # the first connection, then 1 + max_retries
+        await lost.wait_for(count=2)  # the drop, then the final give-up
+        with pytest.raises(AuthenticationError) as caught:
+            await client.get_camera_list()
+        assert caught.value.code == -32001 and caught.value.method == "get_camera_list"
+        assert isinstance(caught.value.__cause__, AuthenticationError)
