@@ -78,3 +78,23 @@ async def test_async_handler_keeps_going_after_its_queue_overflowed(camera_servi
             await all_seen.wait()
     # The newest event survived the overflow and was delivered.
     assert got[-1] == "CONNECTED"
+
+
+@pytest.mark.anyio
+async def test_connect_under_its_own_timeout_and_disconnect_from_another_task(
+    camera_service: Any,
+) -> None:
+    """The client's tasks are its own: no tie to the caller's cancel scopes."""
+    client = CameraClient(url=camera_service.url, auth_token=camera_service.token())
+    with anyio.fail_after(10):
+        await client.connect()
+    assert client.connected
+
+    async def elsewhere() -> None:
+        assert await client.ping() == "pong"
+        await client.disconnect()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(elsewhere)
+    assert not client.connected
+    assert len(client._tasks or ()) == 0

@@ -5,11 +5,12 @@ call's reply, sleeps between reconnect attempts and runs handlers. Every
 protocol decision is made by the sans-IO core (:mod:`..protocol`) or the shared
 client logic (:mod:`.._base`, :mod:`.._flows`).
 
-Tasks: ``connect()`` (or ``async with``) opens a task group that holds the
-reader, the heartbeat, the deadline watcher, the reconnect supervisor and one
-delivery task per event handler. ``disconnect()`` closes it: nothing outlives
-it. Call ``connect()`` and ``disconnect()`` from the same task (as ``async with``
-does), which is what anyio's structured concurrency requires.
+Tasks: ``connect()`` (or ``async with``) starts the reader, the heartbeat,
+the deadline watcher, the reconnect supervisor and one delivery task per event
+handler; they belong to the client (see :mod:`._tasks`), not to the caller's
+cancel scopes, so ``connect()`` may sit under a timeout of its own and
+``disconnect()`` may be called from anywhere. ``disconnect()`` cancels them all
+and waits for them: nothing outlives it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import anyio
-import anyio.abc
 
 from .. import _flows
 from .._base import (
@@ -62,6 +62,7 @@ from ..methods import MethodSpec
 from ..models import FileInfo, RecordingInfo
 from ..protocol import CallCompleted, Notification, PendingCall
 from ._api import AsyncApi
+from ._tasks import TaskRunner
 from ._transport import AsyncTransport
 
 __all__ = ["CameraClient", "EventStream"]
@@ -276,7 +277,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._state = IDLE
         self._failure: CameraServiceError | None = None
         self._transport: AsyncTransport | None = None
-        self._tg: anyio.abc.TaskGroup | None = None
+        self._tasks: TaskRunner | None = None
         self._state_changed: anyio.Event | None = None
         self._deadline_changed: anyio.Event | None = None
         self._watched_deadline = math.inf
@@ -321,16 +322,14 @@ class CameraClient(AsyncApi, ClientBase):
             ConnectionError: the service could not be reached.
             CallTimeoutError: the service did not answer ``authenticate`` in time.
         """
-        if self._tg is not None:
+        if self._tasks is not None:
             return
         self._closed = False
         self._failure = None
         self._state_changed = anyio.Event()
         self._deadline_changed = anyio.Event()
         self._auth_lock = anyio.Lock()
-        tg = anyio.create_task_group()
-        await tg.__aenter__()
-        self._tg = tg
+        tasks = self._tasks = TaskRunner()
         self._set_state(CONNECTING)
         try:
             await self._drive(self._connect_flow(reconnecting=False))
@@ -338,9 +337,9 @@ class CameraClient(AsyncApi, ClientBase):
             await self._shutdown(exc)
             raise
         self._set_state(READY)
-        tg.start_soon(self._deadline_watcher)
+        tasks.start_soon(self._deadline_watcher)
         if self._settings.heartbeat_interval is not None:
-            tg.start_soon(self._heartbeat)
+            tasks.start_soon(self._heartbeat)
         logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
 
     async def disconnect(self) -> None:
@@ -349,7 +348,7 @@ class CameraClient(AsyncApi, ClientBase):
         Pending calls fail with :class:`ConnectionClosedError`; event iterators end.
         Safe to call more than once.
         """
-        if self._tg is None:
+        if self._tasks is None:
             self._closed = True
             for stream in list(self._streams):
                 stream._end()
@@ -370,14 +369,13 @@ class CameraClient(AsyncApi, ClientBase):
         transport, self._transport = self._transport, None
         self._fail_pending(ClientClosedError("the client was disconnected"))
         self._set_state(IDLE)
-        tg, self._tg = self._tg, None
+        tasks, self._tasks = self._tasks, None
         if transport is not None:
             with anyio.CancelScope(shield=True):
                 await transport.aclose()
         self._workers.clear()
-        if tg is not None:
-            tg.cancel_scope.cancel()
-            await tg.__aexit__(None, None, None)
+        if tasks is not None:
+            await tasks.aclose()
 
     def _set_state(self, state: str) -> None:
         self._state = state
@@ -437,14 +435,14 @@ class CameraClient(AsyncApi, ClientBase):
             max_size=s.max_message_size,
             open_timeout=s.open_timeout,
         )
-        if self._closed or self._tg is None:
+        if self._closed or self._tasks is None:
             await transport.aclose()
             raise ClientClosedError("the client was disconnected while connecting")
         self._transport = transport
         self._protocol.connection_made()
         now = anyio.current_time()
         self._last_sent = self._last_received = now
-        self._tg.start_soon(self._reader, transport)
+        self._tasks.start_soon(self._reader, transport)
 
     async def _authenticate(self, op: Authenticate) -> Any:
         timeout = op.timeout or self._settings.timeout
@@ -601,10 +599,10 @@ class CameraClient(AsyncApi, ClientBase):
         self._transport = None
         established = self._state == READY
         self._fail_pending(exc)
-        tg = self._tg
-        if tg is not None:
-            tg.start_soon(transport.aclose)
-        if self._closed or tg is None:
+        tasks = self._tasks
+        if tasks is not None:
+            tasks.start_cleanup(transport.aclose)
+        if self._closed or tasks is None:
             return
         if not established:
             return  # a connect flow is running: it retries by itself
@@ -612,7 +610,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
         if self._settings.reconnect:
             self._set_state(RECONNECTING)
-            tg.start_soon(self._reconnect)
+            tasks.start_soon(self._reconnect)
         else:
             self._failure = exc
             self._set_state(FAILED)
@@ -680,13 +678,13 @@ class CameraClient(AsyncApi, ClientBase):
 
     def _dispatch(self, event: Notification) -> None:
         self._observe_notification(event)
-        tg = self._tg
-        if tg is not None:
+        tasks = self._tasks
+        if tasks is not None:
             for key, handler, argument in self._targets(event):
                 worker = self._workers.get(key)
                 if worker is None:
                     worker = self._workers[key] = _HandlerWorker(self._settings.event_buffer)
-                    tg.start_soon(worker.run)
+                    tasks.start_soon(worker.run)
                 worker.push(handler, argument)
         for stream in self._streams:
             stream._push(event)

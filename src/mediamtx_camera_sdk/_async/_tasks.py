@@ -1,0 +1,131 @@
+"""Background tasks owned by the client, not by the caller's cancel scopes.
+
+Why not an anyio task group: a task group entered in ``connect()`` and exited
+in ``disconnect()`` pins the client to the caller's cancel-scope stack, so
+``with anyio.fail_after(5): await client.connect()`` (a timeout around the
+connect alone) or a ``disconnect()`` from another scope corrupts it. The
+client's tasks (reader, heartbeat, deadline watcher, reconnect, handler
+workers) belong to the client instead: on asyncio they are plain tasks, on
+trio system tasks, and :meth:`TaskRunner.aclose` cancels every one of them
+and waits until they have ended, so nothing outlives ``disconnect()``.
+
+Every task runs under a guard that logs an unexpected exception instead of
+letting it escape: an exception escaping a trio system task would end the
+whole program.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from ._transport import _running_on_asyncio
+
+__all__ = ["TaskRunner"]
+
+logger = logging.getLogger("mediamtx_camera_sdk")
+
+
+class _TrioEntry:
+    __slots__ = ("done", "scope")
+
+    def __init__(self) -> None:
+        import trio
+
+        # Created now, entered when the task starts: cancelling it earlier
+        # cancels the task as soon as it begins.
+        self.scope = trio.CancelScope()
+        self.done = trio.Event()
+
+
+class TaskRunner:
+    """Starts and stops a client's background tasks on asyncio or trio.
+
+    Create it inside the event loop (``connect()`` does).
+    """
+
+    def __init__(self) -> None:
+        self._asyncio = _running_on_asyncio()
+        self._tasks: set[Any] = set()
+        self._cleanups: set[Any] = set()
+        self._closed = False
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run ``func(*args)`` in the background until it returns or :meth:`aclose`."""
+        if not self._closed:
+            self._spawn(self._tasks, func, args)
+
+    def start_cleanup(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run a bounded clean-up (closing a socket) that :meth:`aclose` waits for, uncancelled."""
+        self._spawn(self._cleanups, func, args)
+
+    def _spawn(
+        self, group: set[Any], func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]
+    ) -> None:
+        name = getattr(func, "__qualname__", repr(func))
+        if self._asyncio:
+            import asyncio
+
+            task = asyncio.get_running_loop().create_task(self._guard(func, args), name=name)
+            group.add(task)
+            task.add_done_callback(group.discard)
+        else:
+            import trio
+
+            entry = _TrioEntry()
+            group.add(entry)
+            trio.lowlevel.spawn_system_task(self._run_trio, group, entry, func, args, name=name)
+
+    async def _run_trio(
+        self,
+        group: set[Any],
+        entry: _TrioEntry,
+        func: Callable[..., Awaitable[Any]],
+        args: tuple[Any, ...],
+    ) -> None:
+        try:
+            with entry.scope:
+                await self._guard(func, args)
+        finally:
+            group.discard(entry)
+            entry.done.set()
+
+    @staticmethod
+    async def _guard(func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
+        try:
+            await func(*args)
+        except anyio.get_cancelled_exc_class():
+            raise
+        except Exception:
+            logger.exception("background task %s failed", getattr(func, "__qualname__", func))
+
+    async def aclose(self) -> None:
+        """Cancel every task, let the clean-ups finish, wait for all (shielded from the caller)."""
+        self._closed = True
+        with anyio.CancelScope(shield=True):
+            while self._tasks or self._cleanups:
+                await self._end(self._tasks, cancel=True)
+                await self._end(self._cleanups, cancel=False)
+
+    async def _end(self, group: set[Any], *, cancel: bool) -> None:
+        tasks = list(group)
+        if self._asyncio:
+            import asyncio
+
+            if cancel:
+                for task in tasks:
+                    task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            group.difference_update(tasks)
+        else:
+            if cancel:
+                for entry in tasks:
+                    entry.scope.cancel()
+            for entry in tasks:
+                await entry.done.wait()
