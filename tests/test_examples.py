@@ -222,3 +222,26 @@ def test_pytest_plugin_example() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_tls_private_ca(camera_service_factory: Any, tmp_path: Path) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    service = camera_service_factory(ssl_context=server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    out = run_example(
+        "tls_private_ca.py",
+        {
+            "MEDIAMTX_URL": service.url,
+            "MEDIAMTX_AUTH_TOKEN": service.token("viewer"),
+            "CAMERA_CA_FILE": str(ca_file),
+        },
+    )
+    assert out == f"{service.url}: pong over TLS\n"
+    assert service.url.startswith("wss://")

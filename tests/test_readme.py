@@ -75,3 +75,20 @@ def test_error_tree_names_every_exception() -> None:
         obj = getattr(errors, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert name in readme, name
+
+
+def test_cli_sample_output_is_what_the_cli_prints(
+    camera_service: object, capsys: object, monkeypatch: object
+) -> None:
+    import pytest
+
+    from mediamtx_camera_sdk import cli
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    readme = (ROOT / "README.md").read_text()
+    sample = re.search(r"```text\n\$ mediamtx-camera cameras\n(.*?)```", readme, re.S)
+    assert sample is not None
+    monkeypatch.setenv("MEDIAMTX_URL", camera_service.url)  # type: ignore[attr-defined]
+    monkeypatch.setenv("MEDIAMTX_AUTH_TOKEN", camera_service.token())  # type: ignore[attr-defined]
+    assert cli.main(["cameras"]) == 0
+    assert capsys.readouterr().out == sample.group(1)  # type: ignore[attr-defined]
