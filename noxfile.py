@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``wheel`` and ``bench``."""
+"""Developer sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``wheel``, ``bench``, ``docs``."""
 
 from __future__ import annotations
 
@@ -45,3 +45,17 @@ def bench(session: nox.Session) -> None:
     """The benchmarks, side by side with the raw clients (``nox -s bench -- --quick``)."""
     session.install("-e", ".[bench]")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site in strict mode (any warning fails) into ``build/site/``.
+
+    ``nox -s docs -- serve`` serves it with live reload instead.
+    """
+    session.install("-e", ".[docs]")
+    session.env["NO_MKDOCS_2_WARNING"] = "1"  # the theme's end-of-life banner
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs)
