@@ -385,6 +385,21 @@ class ClientBase:
 
     # ------------------------------------------------------------ flows
 
+    def _call_flow(
+        self, method: str, params: Mapping[str, Any] | None, timeout: float | None
+    ) -> Flow | None:
+        """The flow a call needs (re-authentication, rate-limit retries), or None.
+
+        None is the fast path: a single round trip, nothing to retry (no token
+        provider, and no rate-limit retries for this call).
+        """
+        s = self._settings
+        spec = METHODS.get(method)
+        retry = s.rate_limit_retries > 0 and spec is not None and spec.read_only
+        if s.token_provider is None and not retry:
+            return None
+        return _flows.call_flow(s, self._backoff, method, params, timeout, retry_rate_limited=retry)
+
     def _connect_flow(self, *, reconnecting: bool) -> Flow:
         return _flows.connect_flow(
             self._settings,

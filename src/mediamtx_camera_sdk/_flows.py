@@ -39,6 +39,7 @@ from .errors import (
     CameraServiceError,
     ConnectionError,
     ProtocolError,
+    RateLimitedError,
     RpcError,
 )
 
@@ -235,6 +236,49 @@ def call_with_reauth_flow(
         logger.info("token rejected during %s; fetching a fresh token", method)
         yield from authenticate_flow(settings, timeout=timeout)
         return (yield Call(method, params, timeout))
+
+
+def call_flow(
+    settings: Settings,
+    backoff: Backoff,
+    method: str,
+    params: Mapping[str, Any] | None,
+    timeout: float | None,
+    *,
+    retry_rate_limited: bool,
+) -> Flow:
+    """Make a call with the client's retry policies; return its raw result.
+
+    - An expired token is handled by :func:`call_with_reauth_flow`.
+    - With ``retry_rate_limited`` (only for read-only calls, which are safe to
+      repeat, and only when the caller opted in with ``rate_limit_retries``), a
+      :class:`RateLimitedError` is retried up to ``settings.rate_limit_retries``
+      times, each after the delay the service asked for (``retry_after``), or
+      after a backoff delay when it gave none. A delay longer than
+      ``max_retry_delay`` is not waited for: the error is raised at once. Each
+      attempt has the call's full timeout.
+    """
+    retries = 0
+    while True:
+        try:
+            return (yield from call_with_reauth_flow(settings, method, params, timeout))
+        except RateLimitedError as exc:  # noqa: PERF203 - one pass per retry
+            if not retry_rate_limited or retries >= settings.rate_limit_retries:
+                raise
+            delay = exc.retry_after
+            if delay is None:
+                delay = backoff.delay(retries + 1)
+            elif delay > settings.max_retry_delay:
+                raise
+            retries += 1
+            logger.info(
+                "%s was rate limited; retry %d of %d in %.3g s",
+                method,
+                retries,
+                settings.rate_limit_retries,
+                delay,
+            )
+            yield Sleep(delay)
 
 
 def resubscribe_flow(subscriptions: list[dict[str, Any]], timeout: float) -> Flow:

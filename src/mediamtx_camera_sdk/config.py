@@ -184,6 +184,7 @@ class Settings:
     open_timeout: float = 10.0
     wait_for_reconnect: bool = True
     event_buffer: int = 1000
+    rate_limit_retries: int = 0
 
     @property
     def credential(self) -> str | None:
@@ -297,6 +298,9 @@ def _validate(values: Mapping[str, Any]) -> None:
         value = values.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise _bad(name, value, "expected a positive integer")
+    value = values.get("rate_limit_retries", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _bad("rate_limit_retries", value, "expected an integer >= 0")
     url = values.get("url")
     if url is not None and (
         not isinstance(url, str) or not url.lower().startswith(("ws://", "wss://"))

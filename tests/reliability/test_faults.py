@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from typing import Any
 
 import anyio
@@ -36,6 +37,8 @@ from mediamtx_camera_sdk import (
     CameraInfo,
     ConnectionClosedError,
     ConnectionError,
+    InvalidParamsError,
+    RateLimitedError,
 )
 
 pytestmark = pytest.mark.anyio
@@ -339,3 +342,151 @@ async def test_token_revoked_while_connected_and_at_reconnect(emu, proxy, proxie
             await client.get_camera_list()
         assert caught.value.code == -32001 and caught.value.method == "get_camera_list"
         assert isinstance(caught.value.__cause__, AuthenticationError)
+
+
+# ----------------------------------------------------------------- 6. handlers
+
+
+async def test_raising_and_blocking_handlers_delay_only_themselves(
+    emu, proxy, proxied_client, caplog
+):
+    release = threading.Event()
+    blocked, fast, seed = Recorder(), Recorder(), Recorder()
+
+    def blocking(event: Any) -> None:
+        blocked(event)
+        release.wait(30)  # "blocks for seconds": until the test lets it go
+
+    def raising(event: Any) -> None:
+        raise RuntimeError("a bug in a handler")
+
+    client = proxied_client(emu, proxy)
+    client.on("camera_status_update", blocking)
+    client.on("camera_status_update", raising)
+    client.on("camera_status_update", fast)
+    client.on_camera_status_update = seed
+    try:
+        async with client:
+            for n in range(5):
+                emu.change_camera(emu.devices[0], name=f"renamed {n}")
+            # Everything else goes on while one handler is stuck on its first event.
+            with anyio.fail_after(10):
+                await fast.wait_for(count=5)
+                await seed.wait_for(count=5)
+                assert len(await client.get_camera_list()) == 2
+                assert await client.ping() == "pong"
+            assert len(blocked.snapshot()) == 1
+            raised = [r for r in caplog.records if "raised" in r.getMessage() and r.exc_info]
+            assert len(raised) == 5  # each failure logged, and the handler kept getting events
+            release.set()
+            events = await blocked.wait_for(count=5)
+            assert [e.params["name"] for e in events] == [f"renamed {n}" for n in range(5)]
+    finally:
+        release.set()
+
+
+# ----------------------------------------------------------------- 7. rate limiting
+
+#: The rate-limit code of each dialect.
+RATE_LIMITED = {"current": -32040, "legacy": -32002}
+
+
+def refusals(emu: Any, code: int) -> int:
+    """How many error replies with ``code`` the emulator sent."""
+    count = 0
+    for record in emu.connections():
+        for message in record.received_json():
+            if isinstance(message, dict) and (message.get("error") or {}).get("code") == code:
+                count += 1
+    return count
+
+
+def sent(emu: Any, method: str) -> int:
+    """How many ``method`` requests the emulator received."""
+    count = 0
+    for record in emu.connections():
+        for frame in record.sent:
+            if isinstance(frame, str) and json.loads(frame).get("method") == method:
+                count += 1
+    return count
+
+
+async def test_rate_limited_calls_say_when_to_retry(
+    emulator_factory, dialect, proxy_for, proxied_client
+):
+    emu = emulator_factory(dialect=dialect, rate_limit=(4, 60.0))
+    client = proxied_client(emu, proxy_for(emu))
+
+    async def until_refused() -> None:
+        for _ in range(10):
+            await client.get_camera_status(emu.devices[0])
+
+    async with client:
+        with pytest.raises(RateLimitedError) as caught:
+            await until_refused()
+        error = caught.value
+        assert error.code == RATE_LIMITED[dialect] and error.method == "get_camera_status"
+        if dialect == "current":
+            assert error.retry_after is not None and 0 < error.retry_after <= 60
+        else:
+            assert error.retry_after is None  # the legacy service does not say
+        # Not retried unless asked: one refusal. (The emulator records a frame
+        # once it is sent: the client may have it first.)
+        await eventually(lambda: refusals(emu, RATE_LIMITED[dialect]) >= 1, what="the refusal")
+        assert refusals(emu, RATE_LIMITED[dialect]) == 1
+        assert client.connected and client.reconnect_count == 0
+
+
+async def test_opt_in_retry_of_read_only_calls_honours_retry_after(emu, proxy, proxied_client):
+    code = RATE_LIMITED[emu.dialect]
+    client = proxied_client(emu, proxy, rate_limit_retries=3, max_retry_delay=1.0)
+    async with client:
+        # Refused twice, told to wait 50 ms each time: the third attempt succeeds.
+        emu.fail_next("get_camera_status", code, data={"retry_after_ms": 50}, count=2)
+        info = await client.get_camera_status(emu.devices[0])
+        assert info.device_path == emu.devices[0]
+        assert sent(emu, "get_camera_status") == 3
+
+        # More refusals than retries: the last RateLimitedError reaches the caller.
+        emu.fail_next("get_camera_status", code, data={"retry_after_ms": 10}, count=4)
+        with pytest.raises(RateLimitedError):
+            await client.get_camera_status(emu.devices[0])
+        assert sent(emu, "get_camera_status") == 3 + 4
+
+        # A wait longer than max_retry_delay is not worth waiting for: raised at once.
+        emu.fail_next("get_camera_status", code, data={"retry_after_ms": 120_000})
+        with anyio.fail_after(5), pytest.raises(RateLimitedError) as caught:
+            await client.get_camera_status(emu.devices[0])
+        assert caught.value.retry_after == 120
+        assert sent(emu, "get_camera_status") == 3 + 4 + 1
+
+        # A call that changes something is never repeated.
+        emu.fail_next("take_snapshot", code, data={"retry_after_ms": 10})
+        with pytest.raises(RateLimitedError):
+            await client.take_snapshot(emu.devices[0])
+        assert sent(emu, "take_snapshot") == 1
+
+
+async def test_opt_in_retry_rides_out_a_real_rate_limit(
+    emulator_factory, dialect, proxy_for, proxied_client
+):
+    emu = emulator_factory(dialect=dialect, rate_limit=(3, 0.3))
+    client = proxied_client(
+        emu, proxy_for(emu), rate_limit_retries=20, retry_delay=0.1, max_retry_delay=1.0
+    )
+    # The legacy service gives no delay: the backoff schedule applies. Drawn at
+    # its ceiling here, so that the test does not depend on the random draws.
+    client.raw._backoff._uniform = lambda low, high: high
+    async with client:
+        for n in range(8):
+            info = await client.get_camera_status(emu.devices[n % 2])
+            assert info.device_path == emu.devices[n % 2]
+        # It was refused, and retried.
+        await eventually(lambda: refusals(emu, RATE_LIMITED[dialect]) >= 1, what="refusals")
+
+
+async def test_rate_limit_retries_setting_is_validated(client_class):
+    for bad in (-1, 1.5, True, "3"):
+        with pytest.raises(InvalidParamsError, match="rate_limit_retries"):
+            client_class(rate_limit_retries=bad)
+    assert client_class().settings.rate_limit_retries == 0

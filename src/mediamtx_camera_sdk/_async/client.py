@@ -240,6 +240,10 @@ class CameraClient(AsyncApi, ClientBase):
         event_buffer: events buffered per iterator or handler before the oldest
             are dropped.
         max_retry_delay: the cap of the backoff (seconds).
+        rate_limit_retries: how many times a read-only call refused with
+            :class:`RateLimitedError` is retried, after the delay the service
+            asks for (``retry_after``; a backoff delay when it gives none). 0
+            (the default): never. Calls that change something are never retried.
 
     Raises:
         InvalidParamsError: an invalid setting.
@@ -270,6 +274,7 @@ class CameraClient(AsyncApi, ClientBase):
         wait_for_reconnect: bool = True,
         event_buffer: int = 1000,
         max_retry_delay: float = 30.0,
+        rate_limit_retries: int = 0,
     ) -> None:
         arguments = dict(locals())
         del arguments["self"]
@@ -500,11 +505,10 @@ class CameraClient(AsyncApi, ClientBase):
     async def _call(
         self, method: str, params: Mapping[str, Any] | None, timeout: float | None
     ) -> Any:
-        if self._settings.token_provider is None:
+        flow = self._call_flow(method, params, timeout)
+        if flow is None:
             return await self._roundtrip(method, params, timeout, gated=True)
-        return await self._drive(
-            _flows.call_with_reauth_flow(self._settings, method, params, timeout), gated=True
-        )
+        return await self._drive(flow, gated=True)
 
     async def _roundtrip(
         self,

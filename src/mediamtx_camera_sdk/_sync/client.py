@@ -293,6 +293,10 @@ class SyncCameraClient(SyncApi, ClientBase):
         event_buffer: events buffered per iterator or handler before the oldest
             are dropped.
         max_retry_delay: the cap of the backoff (seconds).
+        rate_limit_retries: how many times a read-only call refused with
+            :class:`RateLimitedError` is retried, after the delay the service
+            asks for (``retry_after``; a backoff delay when it gives none). 0
+            (the default): never. Calls that change something are never retried.
 
     Raises:
         InvalidParamsError: an invalid setting (also an ``async def`` token provider).
@@ -323,6 +327,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         wait_for_reconnect: bool = True,
         event_buffer: int = 1000,
         max_retry_delay: float = 30.0,
+        rate_limit_retries: int = 0,
     ) -> None:
         arguments = dict(locals())
         del arguments["self"]
@@ -592,11 +597,10 @@ class SyncCameraClient(SyncApi, ClientBase):
             return self._decode(spec, raw)
 
     def _call(self, method: str, params: Mapping[str, Any] | None, timeout: float | None) -> Any:
-        if self._settings.token_provider is None:
+        flow = self._call_flow(method, params, timeout)
+        if flow is None:
             return self._roundtrip(method, params, timeout, gated=True)
-        return self._drive(
-            _flows.call_with_reauth_flow(self._settings, method, params, timeout), gated=True
-        )
+        return self._drive(flow, gated=True)
 
     def _roundtrip(
         self,
