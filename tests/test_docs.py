@@ -31,6 +31,7 @@ operator JWT in ``MEDIAMTX_AUTH_TOKEN``):
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import os
@@ -472,6 +473,18 @@ def test_shell_commands_parse() -> None:
     assert checked >= 3
 
 
+def test_readme_links_to_the_docs_pages() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Documentation", 1)[1].split("\n## ", 1)[0]
+    links = re.findall(r"\]\((docs/[^)#]+)\)", section)
+    assert len(links) >= 12
+    for link in links:
+        assert (ROOT / link).is_file(), link
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for link in links:
+        assert link.removeprefix("docs/") in nav, f"{link} is not in the site's nav"
+
+
 def test_getting_started_has_the_readme_commands() -> None:
     def bash_blocks(text: str) -> list[str]:
         return [m.group(1).strip() for m in re.finditer(r"```bash\n(.*?)```", text, re.S)]
@@ -555,6 +568,28 @@ def test_call_table_matches_the_method_table() -> None:
     text = page_text("generations.md")
     assert f"with {counts['current']} calls" in text
     assert f"with the {counts['legacy']} calls" in text
+
+
+@pytest.mark.parametrize("client", [sdk.CameraClient, sdk.SyncCameraClient])
+def test_constructor_and_settings_table_match_the_signature(client: type) -> None:
+    text = page_text("configuration.md")
+    listing = text.split("## Every setting", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    assert listing.startswith("CameraClient(")
+    documented = re.findall(r"(\w+)=([^,)]+|\d+ MiB)", listing)
+    parameters = list(inspect.signature(client).parameters.values())
+    assert [name for name, _ in documented] == [p.name for p in parameters]
+    for (name, default), parameter in zip(documented, parameters, strict=True):
+        if default.endswith(" MiB"):
+            assert parameter.default == int(default.split()[0]) * 1024 * 1024, name
+        else:
+            assert ast.literal_eval(default) == parameter.default, name
+    positional = listing.split("*,")[0]
+    for parameter in parameters:
+        in_front = f"{parameter.name}=" in positional
+        assert in_front == (parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    rows = table_rows(text, "| setting |")
+    in_table = {name for row in rows for name in re.findall(r"`(\w+)`", row[0])}
+    assert in_table == {p.name for p in parameters}
 
 
 def test_environment_table_lists_every_variable() -> None:
