@@ -145,6 +145,7 @@ async def a_hold(send: AsyncSend, recv: AsyncRecv, n: int) -> Result:
 def _hold_result(
     n: int, completed: int, start: float, traced: int, rss: int | None, rss_after: int | None
 ) -> Result:
+    """The figures of a hold workload (pipelined: no task or thread per call)."""
     if completed != n:
         raise RuntimeError(f"only {completed} of {n} calls completed")
     return {
@@ -152,6 +153,8 @@ def _hold_result(
         "completed": completed,
         "seconds": time.perf_counter() - start,
         "bytes_per_call": traced / n,
+        "task_bytes_per_call": 0.0,
+        "client_bytes_per_call": traced / n,
         "rss_bytes_per_call": None if rss is None or rss_after is None else (rss_after - rss) / n,
     }
 

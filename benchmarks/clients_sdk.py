@@ -48,8 +48,22 @@ def _median(values: list[float]) -> float:
 
 
 def _hold_result(
-    n: int, completed: int, start: float, traced: int, rss: int | None, rss_after: int | None
+    n: int,
+    completed: int,
+    start: float,
+    traced: int,
+    idle: int,
+    rss: int | None,
+    rss_after: int | None,
 ) -> Result:
+    """The figures of a hold workload.
+
+    ``bytes_per_call``: every Python allocation alive while the calls are in
+    flight, including the task (or thread) the application holds each call in;
+    ``task_bytes_per_call``: what the same number of idle tasks (threads)
+    waiting on an event cost alone; ``client_bytes_per_call``: the difference,
+    what the SDK itself holds per call in flight.
+    """
     if completed != n:
         raise RuntimeError(f"only {completed} of {n} calls completed")
     return {
@@ -57,6 +71,8 @@ def _hold_result(
         "completed": completed,
         "seconds": time.perf_counter() - start,
         "bytes_per_call": traced / n,
+        "task_bytes_per_call": idle / n,
+        "client_bytes_per_call": (traced - idle) / n,
         "rss_bytes_per_call": None if rss is None or rss_after is None else (rss_after - rss) / n,
     }
 
@@ -147,8 +163,29 @@ def _async_runner(backend: str) -> Runner:
             raise RuntimeError(f"dropped {stream.dropped} events; reply {reply!r}")
         return {"per_s": n / elapsed, "cpu_us_per_notification": cpu / n * 1e6}
 
+    async def idle_tasks(n: int) -> int:
+        """Bytes alive while ``n`` tasks wait on an event (the application's own cost)."""
+        gate = anyio.Event()
+        started = [0]
+
+        async def idle() -> None:
+            started[0] += 1
+            await gate.wait()
+
+        tracemalloc.start()
+        async with anyio.create_task_group() as tg:
+            for _ in range(n):
+                tg.start_soon(idle)
+            while started[0] < n:  # noqa: ASYNC110 - a plain counter, polled
+                await anyio.sleep(0.005)
+            traced = tracemalloc.get_traced_memory()[0]
+            tracemalloc.stop()
+            gate.set()
+        return traced
+
     async def hold(c: CameraClient, n: int) -> Result:
         results: list[Any] = []
+        idle = await idle_tasks(n)
         base = c.stats["calls_started"]
 
         async def one() -> None:
@@ -170,7 +207,7 @@ def _async_runner(backend: str) -> Runner:
             released = await c.call("release", timeout=_SPAWN_TIMEOUT)
         if released != {"released": n} or results.count("held") != n:
             raise RuntimeError(f"release answered {released!r}; {len(results)} results")
-        return _hold_result(n, len(results), start, traced, rss, rss_after)
+        return _hold_result(n, len(results), start, traced, idle, rss, rss_after)
 
     async def connect_once(url: str) -> float:
         c = client(url)
@@ -304,9 +341,34 @@ def _sync_runner() -> Runner:
             raise RuntimeError(f"got {got}, dropped {stream.dropped}; reply {reply!r}")
         return {"per_s": n / elapsed, "cpu_us_per_notification": cpu / n * 1e6}
 
+    def idle_threads(n: int) -> int:
+        """Bytes alive while ``n`` threads wait on an event (the application's own cost)."""
+        gate = threading.Event()
+        lock = threading.Lock()
+        started = [0]
+
+        def idle() -> None:
+            with lock:
+                started[0] += 1
+            gate.wait()
+
+        tracemalloc.start()
+        threads = [threading.Thread(target=idle, daemon=True) for _ in range(n)]
+        for thread in threads:
+            thread.start()
+        while started[0] < n:
+            time.sleep(0.005)
+        traced = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        gate.set()
+        for thread in threads:
+            thread.join()
+        return traced
+
     def hold(c: SyncCameraClient, n: int) -> Result:
         results: list[Any] = []
         errors: list[BaseException] = []
+        idle = idle_threads(n)
         base = c.stats["calls_started"]
 
         def one() -> None:
@@ -336,7 +398,7 @@ def _sync_runner() -> Runner:
             raise errors[0]
         if released != {"released": n} or results.count("held") != n:
             raise RuntimeError(f"release answered {released!r}; {len(results)} results")
-        return _hold_result(n, len(results), start, traced, rss, rss_after)
+        return _hold_result(n, len(results), start, traced, idle, rss, rss_after)
 
     def connect_once(url: str) -> float:
         c = client(url)
