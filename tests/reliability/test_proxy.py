@@ -265,3 +265,14 @@ async def test_async_with_on_both_backends(echo: tuple[str, int]) -> None:
                     received += await stream.receive()
             assert received == b"async"
     assert not proxy.running
+
+
+def test_record_keeps_the_traffic_of_each_connection(echo: tuple[str, int]) -> None:
+    with FaultProxy(*echo, record=True) as proxy:
+        for payload in (b"first", b"second"):
+            with connect(proxy) as sock:
+                sock.sendall(payload)
+                assert recv_exactly(sock, len(payload)) == payload
+        assert proxy.traffic() == [(b"first", b"first"), (b"second", b"second")]
+    with FaultProxy(*echo) as proxy, pytest.raises(RuntimeError, match="record=True"):
+        proxy.traffic()

@@ -71,6 +71,11 @@ class _Link:
         self.server: asyncio.StreamWriter | None = None
         self.tasks: set[asyncio.Task[None]] = set()
         self.ended = False
+        # What went each way (only filled when the proxy records traffic).
+        self.traffic: dict[str, bytearray] = {
+            "bytes_to_server": bytearray(),
+            "bytes_to_client": bytearray(),
+        }
 
     def over(self) -> bool:
         """Whether a command (or a broken side) ended the link; it may change at any await."""
@@ -112,6 +117,8 @@ class FaultProxy:
         host, port: where the proxy listens; port 0 picks a free port, which is
             kept across :meth:`refuse_connections` / :meth:`resume` and
             ``stop()`` / ``start()``.
+        record: keep a copy of every byte forwarded, for :meth:`traffic` (to
+            check what went over the wire, e.g. that no credential is in a URL).
 
     Raises:
         TypeError: for a target port that is not an int.
@@ -119,7 +126,13 @@ class FaultProxy:
     """
 
     def __init__(
-        self, target_host: str, target_port: int, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        target_host: str,
+        target_port: int,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        record: bool = False,
     ) -> None:
         if isinstance(target_port, bool) or not isinstance(target_port, int):
             raise TypeError(f"target_port must be an int, not {target_port!r}")
@@ -135,6 +148,8 @@ class FaultProxy:
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
         self._links: dict[int, _Link] = {}
+        self._record = record
+        self._recorded: list[_Link] = []
         self._next_id = 0
         # Fault state; only touched on the proxy's loop.
         self._flowing: asyncio.Event | None = None  # cleared while blackholed
@@ -204,6 +219,21 @@ class FaultProxy:
             counters = dict(self._counters)
             counters["open"] = len(self._links)
         return counters
+
+    def traffic(self) -> list[tuple[bytes, bytes]]:
+        """With ``record=True``: for every connection so far, in order of arrival,
+        ``(bytes the client sent, bytes the client received)``.
+
+        Raises:
+            RuntimeError: the proxy was made without ``record=True``.
+        """
+        if not self._record:
+            raise RuntimeError("make the proxy with record=True to keep its traffic")
+        with self._changed:
+            return [
+                (bytes(link.traffic["bytes_to_server"]), bytes(link.traffic["bytes_to_client"]))
+                for link in self._recorded
+            ]
 
     def wait_for_connections(self, count: int, timeout: float = 5.0) -> None:
         """Block until exactly ``count`` client connections are open.
@@ -513,6 +543,8 @@ class FaultProxy:
             self._next_id += 1
             link = _Link(self._next_id, client_writer)
             self._links[link.id] = link
+            if self._record:
+                self._recorded.append(link)
             self._counters["accepted"] += 1
             self._changed.notify_all()
         if task is not None:
@@ -610,16 +642,24 @@ class FaultProxy:
                     if dest.can_write_eof():
                         dest.write_eof()
                     return
-                await self._write(dest, data, flowing, counter)
+                await self._write(dest, data, flowing, counter, link)
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
 
     async def _write(
-        self, dest: asyncio.StreamWriter, data: bytes, flowing: asyncio.Event, counter: str
+        self,
+        dest: asyncio.StreamWriter,
+        data: bytes,
+        flowing: asyncio.Event,
+        counter: str,
+        link: _Link,
     ) -> None:
         # Counted before writing, so a test that received the bytes sees them counted.
+        if self._record:
+            with self._changed:
+                link.traffic[counter] += data
         view = memoryview(data)
         while view:
             await flowing.wait()
