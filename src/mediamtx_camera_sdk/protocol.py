@@ -135,6 +135,13 @@ _UNSET: Final[Any] = object()
 _EXCERPT: Final = 120
 #: How much of a frame the DEBUG log shows.
 _FRAME_LOG_LIMIT: Final = 2000
+#: What replaces the client's own credentials where a server quoted them.
+_REDACTED: Final = "<redacted>"
+#: Credentials shorter than this are not scrubbed: replacing a short string
+#: (an API key such as "admin") would garble unrelated text.
+_MIN_SCRUBBED: Final = 16
+#: How many of the latest credentials are remembered for scrubbing.
+_CREDENTIAL_MEMORY: Final = 4
 
 
 class PendingCall:
@@ -421,6 +428,8 @@ class RpcProtocol:
         # Ids of calls given up on this connection (insertion-ordered, bounded).
         self._given_up: dict[int, None] = {}
         self._subscriptions: dict[str, dict[str, Any] | None] = {}
+        # The latest credentials sent with authenticate (see _scrub).
+        self._credentials: list[str] = []
 
         #: Counters (replies, notifications, violations by kind, late replies, ...).
         self.stats = ProtocolStats()
@@ -677,6 +686,9 @@ class RpcProtocol:
                 method="authenticate",
                 data={"param": "auth_type"},
             )
+        if len(token) >= _MIN_SCRUBBED and token not in self._credentials:
+            self._credentials.append(token)
+            del self._credentials[:-_CREDENTIAL_MEMORY]
         return self.start_call(
             "authenticate",
             {"auth_token": token, "auth_type": auth_type},
@@ -813,7 +825,8 @@ class RpcProtocol:
         are counted in ``stats.late_replies``. Binary frames are violations.
         """
         if _logger.isEnabledFor(logging.DEBUG):
-            _logger.debug("<- %s", _excerpt(text, _FRAME_LOG_LIMIT) if type(text) is str else text)
+            shown = self._excerpt(text, _FRAME_LOG_LIMIT) if type(text) is str else text
+            _logger.debug("<- %s", shown)
         if type(text) is not str:
             if isinstance(text, (bytes, bytearray, memoryview)):
                 what = f"binary frame of {len(text)} bytes"
@@ -823,11 +836,11 @@ class RpcProtocol:
         try:
             message = self._loads(text)
         except (ValueError, RecursionError) as exc:
-            return [self._violation("invalid_json", f"{exc}: {_excerpt(text)}")]
+            return [self._violation("invalid_json", f"{exc}: {self._excerpt(text)}")]
         if type(message) is not dict:
             if type(message) is list:
-                return [self._violation("batch", f"a JSON array: {_excerpt(text)}")]
-            return [self._violation("not_object", f"not a JSON object: {_excerpt(text)}")]
+                return [self._violation("batch", f"a JSON array: {self._excerpt(text)}")]
+            return [self._violation("not_object", f"not a JSON object: {self._excerpt(text)}")]
         if "method" in message and "result" not in message and "error" not in message:
             return self._receive_notification(message, text)
         return self._receive_reply(message, text)
@@ -838,13 +851,17 @@ class RpcProtocol:
             # JSON-RPC 2.0 lets a server send requests; this contract has none
             # and the client has no way to answer them.
             return [
-                self._violation("unexpected_request", f"request from the server: {_excerpt(text)}")
+                self._violation(
+                    "unexpected_request", f"request from the server: {self._excerpt(text)}"
+                )
             ]
         if message.get("jsonrpc") != "2.0":
-            return [self._violation("bad_version", f"notification: {_excerpt(text)}")]
+            return [self._violation("bad_version", f"notification: {self._excerpt(text)}")]
         if type(method) is not str or not method:
             return [
-                self._violation("bad_notification", f"method is not a string: {_excerpt(text)}")
+                self._violation(
+                    "bad_notification", f"method is not a string: {self._excerpt(text)}"
+                )
             ]
         params = message.get("params", _UNSET)
         if params is _UNSET or params is None:
@@ -854,7 +871,7 @@ class RpcProtocol:
             # mapping instead would hide the server's data, so report it.
             return [
                 self._violation(
-                    "bad_notification", f"{method} params not an object: {_excerpt(text)}"
+                    "bad_notification", f"{method} params not an object: {self._excerpt(text)}"
                 )
             ]
         self.stats.notifications += 1
@@ -895,7 +912,7 @@ class RpcProtocol:
                 call = self._pending.pop(next(iter(self._pending)))
                 self.stats.null_id_errors += 1
                 return self._complete_error(call, message["error"])
-            return [self._violation("null_id", f"reply without an id: {_excerpt(text)}")]
+            return [self._violation("null_id", f"reply without an id: {self._excerpt(text)}")]
         if type(reply_id) is int:
             if reply_id in self._given_up:
                 # Popped so that a second reply for the same id is a duplicate.
@@ -905,7 +922,9 @@ class RpcProtocol:
             if 0 < reply_id < self._next_id:
                 return [self._violation("duplicate_reply", f"second reply for id {reply_id}")]
         return [
-            self._violation("unknown_id", f"reply for unknown id {reply_id!r}: {_excerpt(text)}")
+            self._violation(
+                "unknown_id", f"reply for unknown id {reply_id!r}: {self._excerpt(text)}"
+            )
         ]
 
     def _complete_result(self, call: PendingCall, result: Any) -> list[Event]:
@@ -922,6 +941,7 @@ class RpcProtocol:
         return [CallCompleted(call)]
 
     def _complete_error(self, call: PendingCall, error_obj: Any) -> list[Event]:
+        error_obj = self._scrub(error_obj)  # before any of it goes into an exception
         if type(error_obj) is not dict or type(error_obj.get("code")) is not int:
             return self._fail_malformed(
                 call, "bad_error", f"error member is {error_obj!r:.{_EXCERPT}}"
@@ -951,7 +971,7 @@ class RpcProtocol:
         return events
 
     def _fail_malformed(self, call: PendingCall, kind: str, what: str) -> list[Event]:
-        detail = f"reply to {call.method} (id {call.id}): {what}"
+        detail = self._scrub(f"reply to {call.method} (id {call.id}): {what}")
         call.error = ProtocolError(detail, method=call.method, data={"kind": kind})
         call.done = True
         self.stats.replies += 1
@@ -962,9 +982,36 @@ class RpcProtocol:
     ) -> ProtocolViolation:
         violations = self.stats.violations
         violations[kind] = violations.get(kind, 0) + 1
+        detail = self._scrub(detail)
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug("protocol violation (%s): %s", kind, detail)
         return ProtocolViolation(kind, detail, call)
+
+    def _scrub(self, value: Any) -> Any:
+        """``value`` (text, or decoded JSON) with the client's own credentials replaced.
+
+        A server may quote what it was sent: in an error message or its data,
+        or in a frame the client cannot parse. Whatever the core logs or puts
+        into an exception goes through here first, so the credential sent with
+        ``authenticate`` never reaches a log or an exception that way. Only on
+        those paths: frames that are simply delivered are not searched.
+        """
+        if not self._credentials:
+            return value
+        if type(value) is str:
+            for secret in self._credentials:
+                if secret in value:
+                    value = value.replace(secret, _REDACTED)
+            return value
+        if type(value) is dict:
+            return {self._scrub(k): self._scrub(v) for k, v in value.items()}
+        if type(value) is list:
+            return [self._scrub(v) for v in value]
+        return value
+
+    def _excerpt(self, text: str, limit: int = _EXCERPT) -> str:
+        """A frame's beginning for a message, scrubbed before it is cut (see _scrub)."""
+        return _excerpt(self._scrub(text), limit)
 
     # ---------------------------------------------------------- result hooks
 
@@ -980,6 +1027,7 @@ class RpcProtocol:
             # Only the legacy service refuses with a result (the current one
             # answers -32001), so this is a dialect signal too.
             self._note_dialect("legacy")
+            result = self._scrub(result)
             reason = result.get("error")
             return AuthenticationError(
                 reason if type(reason) is str and reason else "authentication failed",
