@@ -536,7 +536,7 @@ def test_error_code_table_matches_the_code_tables() -> None:
     assert set(documented) == rpc_errors | {"RpcError"}
     for name in rpc_errors:
         row = documented[name]
-        for column, dialect in ((1, "current"), (2, "legacy")):
+        for column, dialect in enumerate(errors.DIALECTS, start=1):  # current, legacy
             codes = {int(c) for c in re.findall(r"-\d+", row[column])}
             assert codes == _expected_codes(getattr(errors, name), dialect), (name, dialect)
     assert "any other code" in documented["RpcError"][1]

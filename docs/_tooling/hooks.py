@@ -66,9 +66,7 @@ def split_readme(text: str) -> tuple[str, str | None]:
     latest = next((h for h in headings if h[2].lower().startswith("latest")), None)
     if latest is None:
         return "\n".join(lines[start:]).strip("\n"), None
-    end = next(
-        (i for i, level, _ in headings if i > latest[0] and level <= latest[1]), len(lines)
-    )
+    end = next((i for i, level, _ in headings if i > latest[0] and level <= latest[1]), len(lines))
     method = "\n".join(lines[start : latest[0]]).strip("\n")
     section = "\n".join(lines[latest[0] + 1 : end]).strip("\n")
     return method, section
