@@ -6,7 +6,9 @@ asyncio's protocol/transport API instead of anyio streams:
 * bytes from the socket (read into one preallocated buffer) go straight from
   :meth:`_WsProtocol.data_received` into the WebSocket parser; complete
   messages are appended to an inbox and the one waiting
-  :meth:`AsyncioTransport.receive` is woken once per read, not once per message;
+  :meth:`AsyncioTransport.receive` is woken once per read, not once per message
+  or, after :meth:`AsyncioTransport.deliver_to`, handed to the receiver right
+  there (no task switch between a reply and the core);
 * :meth:`AsyncioTransport.send` serializes the frame and hands it to
   ``transport.write`` synchronously: no lock is needed (nothing awaits between
   building and writing a frame, so frames never interleave) and nothing is
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable
 from typing import Final, cast
 
 import anyio
@@ -65,6 +68,9 @@ class _WsProtocol(asyncio.BufferedProtocol):
         self.handshake: asyncio.Future[None] = loop.create_future()
         self.lost: asyncio.Future[None] = loop.create_future()
         self.inbox: list[str | bytes] = []
+        # Set by AsyncioTransport.deliver_to(): messages go to it straight
+        # from data_received, and the inbox stays empty.
+        self.receiver: Callable[[list[str | bytes]], None] | None = None
         self.unread = 0
         self.reading_paused = False
         self.waiter: asyncio.Future[None] | None = None
@@ -98,11 +104,12 @@ class _WsProtocol(asyncio.BufferedProtocol):
             # take_messages() may have failed the connection (invalid UTF-8):
             # its close frame is written here too.
             self.write_pending()
-            self.inbox.extend(messages)
-            self.unread += len(data)
-            if self.unread > _PAUSE_READING_ABOVE and not self.reading_paused:
-                self.reading_paused = True
-                self._transport().pause_reading()
+            if self.receiver is None:
+                self.inbox.extend(messages)
+                self.unread += len(data)
+                if self.unread > _PAUSE_READING_ABOVE and not self.reading_paused:
+                    self.reading_paused = True
+                    self._transport().pause_reading()
         elif self.session.failure is not None:
             self.write_pending()
         if not self.handshake.done():
@@ -121,6 +128,8 @@ class _WsProtocol(asyncio.BufferedProtocol):
         waiter = self.waiter
         if waiter is not None and not waiter.done() and (self.inbox or ws.state is not _OPEN):
             waiter.set_result(None)
+        if messages and self.receiver is not None:
+            self.receiver(messages)
 
     def eof_received(self) -> bool | None:
         self.ws.receive_eof()
@@ -332,6 +341,19 @@ class AsyncioTransport(AsyncTransport):
                 await waiter
             finally:
                 protocol.waiter = None
+
+    def deliver_to(self, receiver: Callable[[list[str | bytes]], None]) -> bool:
+        protocol = self._protocol
+        protocol.receiver = receiver
+        inbox = protocol.inbox
+        if inbox:
+            protocol.inbox = []
+            protocol.unread = 0
+            if protocol.reading_paused:
+                protocol.reading_paused = False
+                protocol._transport().resume_reading()
+            receiver(inbox)
+        return True
 
     async def aclose(self) -> None:
         protocol = self._protocol

@@ -40,6 +40,7 @@ import abc
 import contextlib
 import logging
 import ssl
+from collections.abc import Callable
 from typing import Final, Literal
 
 import anyio
@@ -368,6 +369,21 @@ class AsyncTransport(abc.ABC):
                 protocol violation by the server). Raised again on later calls.
             RuntimeError: another task is already waiting in ``receive()``.
         """
+
+    def deliver_to(self, receiver: Callable[[list[str | bytes]], None]) -> bool:
+        """Hand messages to ``receiver`` as they arrive, not through :meth:`receive`.
+
+        ``receiver`` is then called from the transport's own I/O callback, once
+        per network read, with the messages parsed from it (any already
+        buffered first, from this call); it must not block or raise. After
+        this, :meth:`receive` returns no message: it waits for the end of the
+        connection and raises as documented. A transport that cannot deliver
+        this way returns ``False`` and :meth:`receive` works as before.
+
+        Returns:
+            Whether messages now go to ``receiver``.
+        """
+        return False
 
     @abc.abstractmethod
     async def aclose(self) -> None:

@@ -590,30 +590,46 @@ class CameraClient(AsyncApi, ClientBase):
     # ------------------------------------------------------------ background tasks
 
     async def _reader(self, transport: AsyncTransport) -> None:
-        protocol = self._protocol
         try:
+            # On asyncio the transport hands each read's messages to the core
+            # from its I/O callback (a loop iteration and a task switch less
+            # per reply); receive() then only reports the end of the connection.
+            transport.deliver_to(lambda frames: self._frames_pushed(transport, frames))
             while True:
                 frames = await transport.receive()
-                if transport is not self._transport:
-                    # This connection was given up (heartbeat, abort): its late
-                    # frames must not reach the core, whose ids now belong to
-                    # the next connection.
+                if not self._take_frames(transport, frames):
                     return
-                self._last_received = anyio.current_time()
-                for frame in frames:
-                    for event in protocol.receive_text(frame):
-                        if type(event) is CallCompleted:
-                            waiter = event.call.waiter
-                            if waiter is not None:
-                                _wake(waiter)
-                        elif type(event) is Notification:
-                            self._dispatch(event)
-                        else:
-                            logger.warning("protocol violation from %s: %r", self.url, event)
         except ConnectionError as exc:
             self._lost(transport, exc)
         except anyio.get_cancelled_exc_class():
             raise
+        except Exception as exc:  # a bug: fail loudly in the log, recover the connection
+            logger.exception("reader failed")
+            self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
+
+    def _take_frames(self, transport: AsyncTransport, frames: list[str | bytes]) -> bool:
+        """Feed received messages to the core and act on its events; False: a stale connection."""
+        if transport is not self._transport:
+            # This connection was given up (heartbeat, abort): its late frames
+            # must not reach the core, whose ids now belong to the next connection.
+            return False
+        self._last_received = anyio.current_time()
+        protocol = self._protocol
+        for frame in frames:
+            for event in protocol.receive_text(frame):
+                if type(event) is CallCompleted:
+                    waiter = event.call.waiter
+                    if waiter is not None:
+                        _wake(waiter)
+                elif type(event) is Notification:
+                    self._dispatch(event)
+                else:
+                    logger.warning("protocol violation from %s: %r", self.url, event)
+        return True
+
+    def _frames_pushed(self, transport: AsyncTransport, frames: list[str | bytes]) -> None:
+        try:
+            self._take_frames(transport, frames)
         except Exception as exc:  # a bug: fail loudly in the log, recover the connection
             logger.exception("reader failed")
             self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
