@@ -653,6 +653,18 @@ def test_benchmark_hook_copies_the_latest_section(tmp_path: Path) -> None:
     assert "| sync | 99 |" not in filled
 
 
+def test_expected_pages_join_the_nav_once_they_exist(tmp_path: Path) -> None:
+    hooks = _load_tooling("hooks")
+    nav: list[Any] = [{"Home": "index.md"}, {"Quality": [{"Performance": "performance.md"}]}]
+    assert hooks.add_expected_pages(nav, tmp_path) == []
+    (tmp_path / "reliability.md").write_text("# Reliability\n")
+    assert hooks.add_expected_pages(nav, tmp_path) == ["reliability.md"]
+    assert nav[1] == {
+        "Quality": [{"Performance": "performance.md"}, {"Reliability": "reliability.md"}]
+    }
+    assert hooks.add_expected_pages(nav, tmp_path) == []  # not twice
+
+
 def read_inventory(path: Path) -> set[str]:
     """The object names of a Sphinx ``objects.inv`` (version 2) that mkdocstrings writes."""
     data = path.read_bytes()

@@ -1,4 +1,11 @@
-"""MkDocs hooks: copy the benchmarks' own README into the performance page at build time.
+"""MkDocs hooks: the benchmark results on the performance page; pages written later in the nav.
+
+**Pages that may not exist yet.** ``EXPECTED_PAGES`` are pages other work adds
+to ``docs/`` (the reliability report). A static nav entry for a missing page
+fails the strict build, and a page left out of the nav is hard to find, so
+:func:`on_config` adds each one to its nav section once the file exists.
+
+**Benchmarks.**
 
 The benchmark results and the way they are measured live in
 ``benchmarks/README.md``, next to the code that produces them. The performance
@@ -106,6 +113,34 @@ def fill(markdown: str, readme: Path) -> str:
         results = NO_RESULTS
     # The README's "##" sections become "###" under the page's "##" section.
     return markdown.replace(LATEST, results).replace(METHOD, demote(method, 1))
+
+
+#: (section title, page title, file) of pages the nav gets as soon as they exist.
+EXPECTED_PAGES: tuple[tuple[str, str, str], ...] = (("Quality", "Reliability", "reliability.md"),)
+
+
+def add_expected_pages(nav: list[Any], docs_dir: Path) -> list[str]:
+    """Add every existing ``EXPECTED_PAGES`` file missing from ``nav``; returns the added."""
+    added = []
+    for section_title, title, file in EXPECTED_PAGES:
+        if not (docs_dir / file).is_file() or file in repr(nav):
+            continue
+        section = next(
+            (item for item in nav if isinstance(item, dict) and section_title in item), None
+        )
+        if section is None:
+            nav.append({section_title: [{title: file}]})
+        else:
+            section[section_title].append({title: file})
+        added.append(file)
+    return added
+
+
+def on_config(config: Any) -> Any:
+    """Put the expected pages that exist into the nav (an MkDocs event)."""
+    if config["nav"] is not None:
+        add_expected_pages(config["nav"], Path(config["docs_dir"]))
+    return config
 
 
 def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Any) -> str:
