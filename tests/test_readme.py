@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -92,3 +93,23 @@ def test_cli_sample_output_is_what_the_cli_prints(
     monkeypatch.setenv("MEDIAMTX_AUTH_TOKEN", camera_service.token())  # type: ignore[attr-defined]
     assert cli.main(["cameras"]) == 0
     assert capsys.readouterr().out == sample.group(1)  # type: ignore[attr-defined]
+
+
+def test_constructor_block_matches_the_signature() -> None:
+    import inspect
+
+    from mediamtx_camera_sdk import CameraClient
+
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```text\n(CameraClient\(.*?\))\n```", readme, re.S)
+    assert block is not None
+    documented = dict(re.findall(r"(\w+)=([^,)]+)", block.group(1)))
+    parameters = inspect.signature(CameraClient).parameters
+    assert list(documented) == list(parameters)
+    for name, text in documented.items():
+        default = parameters[name].default
+        if isinstance(default, (str, int, float, bool)) or default is None:
+            if text.endswith("MiB"):
+                assert default == int(text.split()[0]) * 1024 * 1024, name
+            else:
+                assert default == ast.literal_eval(text), name
