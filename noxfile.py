@@ -48,6 +48,17 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def soak(session: nox.Session) -> None:
+    """The soak: 8 clients under random faults for 10 minutes (``nox -s soak -- --duration 60``).
+
+    Prints calls, failures by type, reconnects, the longest wait and leaks;
+    fails on an unexpected exception, a hang or a leak (see docs/reliability.md).
+    """
+    session.install("-e", ".[dev]")
+    session.run("python", "tools/soak.py", *session.posargs)
+
+
+@nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation site in strict mode (any warning fails) into ``build/site/``.
 
