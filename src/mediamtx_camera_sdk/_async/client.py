@@ -300,6 +300,10 @@ class CameraClient(AsyncApi, ClientBase):
         # the memory of an anyio.Event (which wraps an asyncio.Event and its
         # deque) and one await level less. None on trio (anyio events there).
         self._loop: asyncio.AbstractEventLoop | None = None
+        # The clock of the hot paths: the loop's own on asyncio, because
+        # anyio.current_time() looks the loop up each time, which on Python
+        # < 3.12 costs a getpid() system call.
+        self._clock: Callable[[], float] = anyio.current_time
         self._workers: dict[Any, _HandlerWorker] = {}
         self._streams: set[EventStream] = set()
         self._last_sent = 0.0
@@ -348,6 +352,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._deadline_changed = anyio.Event()
         self._auth_lock = anyio.Lock()
         self._loop = asyncio.get_running_loop() if _running_on_asyncio() else None
+        self._clock = anyio.current_time if self._loop is None else self._loop.time
         tasks = self._tasks = TaskRunner()
         self._set_state(CONNECTING)
         try:
@@ -537,7 +542,7 @@ class CameraClient(AsyncApi, ClientBase):
         gated: bool,
     ) -> Awaitable[Any]:
         seconds = self._timeout(timeout)
-        deadline = anyio.current_time() + seconds
+        deadline = self._clock() + seconds
         if gated and self._state != READY:
             return self._roundtrip_when_ready(method, params, seconds, deadline)
         call = self._protocol.start_call(method, params, deadline=deadline, timeout=seconds)
@@ -566,7 +571,7 @@ class CameraClient(AsyncApi, ClientBase):
                 except ConnectionError as exc:
                     # The reader sees the same failure; fail every pending call now.
                     self._lost(transport, exc)
-            self._last_sent = anyio.current_time()
+            self._last_sent = self._clock()
             await (waiter.wait() if loop is None else waiter)
         except BaseException:
             if not call.done:
@@ -613,7 +618,7 @@ class CameraClient(AsyncApi, ClientBase):
             # This connection was given up (heartbeat, abort): its late frames
             # must not reach the core, whose ids now belong to the next connection.
             return False
-        self._last_received = anyio.current_time()
+        self._last_received = self._clock()
         protocol = self._protocol
         for frame in frames:
             for event in protocol.receive_text(frame):
