@@ -1,0 +1,106 @@
+"""The core's fast frame parser (orjson) returns exactly what the stdlib decoder returns.
+
+``protocol._loads_fast`` is the core's default ``loads`` when orjson is
+installed (the ``fast`` extra; the ``dev`` extra installs it so that these
+tests run). Whatever the frame, it must give the same objects, or raise the
+same error, as ``json.JSONDecoder().decode``: the speed-up must not change
+behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mediamtx_camera_sdk import protocol
+from mediamtx_camera_sdk.protocol import CallCompleted, Notification, RpcProtocol
+
+STDLIB = json.JSONDecoder()
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+def outcome(parse: Any, text: str) -> tuple[str, str]:
+    """(kind, canonical form): the parsed value with its types, or the error raised."""
+    try:
+        value = parse(text)
+    except (ValueError, RecursionError) as exc:
+        return ("error", f"{type(exc).__name__}: {exc}")
+    # json.dumps tells True from 1, 1.0 from 1 and -0.0 from 0.0, and keeps key order.
+    return ("value", json.dumps(value, allow_nan=True))
+
+
+def test_default_loads_is_the_fast_parser() -> None:
+    assert protocol._DEFAULT_LOADS is protocol._loads_fast
+    assert RpcProtocol()._loads is protocol._loads_fast
+
+
+@settings(max_examples=300)
+@given(json_values, st.booleans())
+def test_same_objects_as_stdlib_for_any_document(value: Any, ascii_only: bool) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert outcome(protocol._loads_fast, text) == outcome(STDLIB.decode, text)
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_same_outcome_as_stdlib_for_any_text(text: str) -> None:
+    assert outcome(protocol._loads_fast, text) == outcome(STDLIB.decode, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "18446744073709551616",  # 2**64: orjson alone would return a float
+        "-9223372036854775809",
+        '{"bytes_sent": 123456789012345678901234567890}',
+        "[NaN, Infinity, -Infinity]",
+        "1e400",
+        '"\\ud800"',
+        '"\ud800"',  # a lone surrogate in the str itself
+        "[" * 2000 + "]" * 2000,
+        '{"a": 1, "a": 2}',
+        "",
+        "{",
+        '{"jsonrpc": "2.0"} trailing',
+        "\ufeff{}",
+    ],
+)
+def test_edge_cases_match_stdlib(text: str) -> None:
+    assert outcome(protocol._loads_fast, text) == outcome(STDLIB.decode, text)
+
+
+def test_big_integer_stays_exact_through_the_core() -> None:
+    proto = RpcProtocol("current")
+    proto.connection_made()
+    call = proto.start_call("get_metrics")
+    (event,) = proto.receive_text(
+        f'{{"jsonrpc":"2.0","id":{call.id},"result":{{"bytes":{2**70}}}}}'
+    )
+    assert type(event) is CallCompleted
+    assert call.result == {"bytes": 2**70}
+    assert type(call.result["bytes"]) is int
+
+
+def test_notification_parsed_by_orjson_path() -> None:
+    proto = RpcProtocol("current")
+    proto.connection_made()
+    text = '{"jsonrpc":"2.0","method":"recording.progress","params":{"device":"camera0","p":1.5}}'
+    (event,) = proto.receive_text(text)
+    assert type(event) is Notification
+    assert event.params == orjson.loads(text)["params"] == {"device": "camera0", "p": 1.5}
