@@ -113,8 +113,10 @@ class FaultProxy:
     ``proxy.port``). See the module docstring for the faults it injects.
 
     Args:
-        target_host, target_port: the server to forward to.
-        host, port: where the proxy listens; port 0 picks a free port, which is
+        target_host: the host of the server to forward to.
+        target_port: the port of the server to forward to.
+        host: the address the proxy listens on.
+        port: the port the proxy listens on; 0 picks a free port, which is
             kept across :meth:`refuse_connections` / :meth:`resume` and
             ``stop()`` / ``start()``.
         record: keep a copy of every byte forwarded, for :meth:`traffic` (to
