@@ -232,7 +232,8 @@ def public_members(cls: type) -> Iterator[tuple[str, Any]]:
 
 def documented_objects() -> dict[str, Any]:
     """Every public class and function, by the name users import it under."""
-    from mediamtx_camera_sdk.testing import CameraServiceEmulator, ConnectionRecord, pytest_plugin
+    from mediamtx_camera_sdk import testing
+    from mediamtx_camera_sdk.testing import pytest_plugin
 
     objects: dict[str, Any] = {}
     for module, names in (
@@ -243,8 +244,8 @@ def documented_objects() -> dict[str, Any]:
     ):
         for name in names:
             objects[f"{module.__name__}.{name}"] = getattr(module, name)
-    objects["mediamtx_camera_sdk.testing.CameraServiceEmulator"] = CameraServiceEmulator
-    objects["mediamtx_camera_sdk.testing.ConnectionRecord"] = ConnectionRecord
+    for name in testing.__all__:  # loaded on first access
+        objects[f"mediamtx_camera_sdk.testing.{name}"] = getattr(testing, name)
     for name in pytest_plugin.__all__:
         fixture = getattr(pytest_plugin, name)
         # A fixture object wraps the function that carries the docstring.
