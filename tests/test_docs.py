@@ -481,9 +481,33 @@ def test_readme_links_to_the_docs_pages() -> None:
     assert len(links) >= 12
     for link in links:
         assert (ROOT / link).is_file(), link
-    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = nav_files()
     for link in links:
         assert link.removeprefix("docs/") in nav, f"{link} is not in the site's nav"
+
+
+def nav_files() -> set[str]:
+    """The pages of the site's nav: mkdocs.yml's, plus those the hook adds once they exist."""
+    import yaml  # type: ignore[import-untyped]  # comes with mkdocs
+
+    def walk(item: Any) -> Iterator[str]:
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, list):
+            for child in item:
+                yield from walk(child)
+        elif isinstance(item, dict):
+            for child in item.values():
+                yield from walk(child)
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    expected = {file for _, _, file in _load_tooling("hooks").EXPECTED_PAGES}
+    return set(walk(config["nav"])) | {f for f in expected if (DOCS / f).is_file()}
+
+
+def test_every_page_is_in_the_nav() -> None:
+    pages = {str(p.relative_to(DOCS)) for p in PAGES}
+    assert pages - nav_files() == set(), "pages missing from mkdocs.yml's nav"
 
 
 def test_getting_started_has_the_readme_commands() -> None:
