@@ -96,6 +96,18 @@ def test_camera_cache_with_nothing_known_adopts_silently() -> None:
     assert cache.changes([("camera0", "DISCONNECTED")]) == (["camera0"], [])
 
 
+def test_camera_cache_with_partial_knowledge_reports_only_known_cameras() -> None:
+    cache = CameraCache()
+    cache.update("camera1", "DISCONNECTED")  # from a notification: not a complete list
+    changed, vanished = cache.changes([("camera0", "CONNECTED"), ("camera1", "CONNECTED")])
+    assert (changed, vanished) == (["camera1"], [])
+    # Now complete: a new camera is a change, a missing one vanished.
+    assert cache.changes([("camera1", "CONNECTED"), ("camera2", "CONNECTED")]) == (
+        ["camera2"],
+        ["camera0"],
+    )
+
+
 def test_recording_tracker() -> None:
     t = RecordingTracker()
     assert t.get("camera0") is None

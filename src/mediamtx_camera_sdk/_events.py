@@ -184,11 +184,13 @@ class CameraCache:
     with what was known and says which cameras changed while disconnected.
     """
 
-    __slots__ = ("_known", "_status")
+    __slots__ = ("_complete", "_status")
 
     def __init__(self) -> None:
         self._status: dict[str, str] = {}
-        self._known = False  # whether any camera list or status was ever seen
+        # Whether the cache holds a complete camera list (a get_camera_list
+        # result), or only the cameras notifications and status calls named.
+        self._complete = False
 
     def __len__(self) -> int:
         return len(self._status)
@@ -200,31 +202,33 @@ class CameraCache:
     def update(self, device: str, status: str) -> None:
         """Record the status of one camera."""
         self._status[device] = status
-        self._known = True
 
     def replace(self, cameras: Iterable[tuple[str, str]]) -> None:
         """Record a complete list of (device, status)."""
         self._status = dict(cameras)
-        self._known = True
+        self._complete = True
 
     def changes(self, cameras: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
         """Compare a fresh complete list with the cache, then adopt it.
 
-        Returns ``(changed, vanished)``: devices that are new or whose status
-        differs, and devices that were known but are no longer listed. When the
-        client never knew any camera there is nothing to compare: the list is
-        adopted and nothing is reported as changed.
+        Returns ``(changed, vanished)``. With a complete list known before:
+        devices that are new or whose status differs, and devices that are no
+        longer listed. With only some cameras known (from notifications or
+        status calls): those of them whose status differs, since nothing can be
+        said of the others. Knowing nothing: nothing is reported.
         """
         fresh = dict(cameras)
-        if not self._known:
-            self._status = fresh
-            self._known = True
-            return [], []
-        changed = [d for d, s in fresh.items() if self._status.get(d) != s]
-        # list() copies the keys in one step: the sync client's reader thread may
-        # add a camera (a notification) while the reconnect thread resyncs.
-        vanished = [d for d in list(self._status) if d not in fresh]
+        # dict() copies in one step: the sync client's reader thread may add a
+        # camera (a notification) while the reconnect thread resyncs.
+        known = dict(self._status)
+        if self._complete:
+            changed = [d for d, s in fresh.items() if known.get(d) != s]
+            vanished = [d for d in known if d not in fresh]
+        else:
+            changed = [d for d, s in fresh.items() if d in known and known[d] != s]
+            vanished = []
         self._status = fresh
+        self._complete = True
         return changed, vanished
 
 
