@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import threading
 from typing import Any
 
 import anyio
@@ -98,3 +99,68 @@ async def test_connect_under_its_own_timeout_and_disconnect_from_another_task(
         tg.start_soon(elsewhere)
     assert not client.connected
     assert len(client._tasks or ()) == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("cls", CLIENTS)
+async def test_downloads_get_ordinary_permissions_and_refuse_missing_folders(
+    cls: Any, camera_service: Any, tmp_path: Any
+) -> None:
+    import os
+
+    client = cls(url=camera_service.url, auth_token=camera_service.token())
+
+    async def run(method: str, *args: Any) -> Any:
+        result = getattr(client, method)(*args)
+        if cls is CameraClient:
+            return await result
+        return result
+
+    if cls is CameraClient:
+        await client.connect()
+    else:
+        await anyio.to_thread.run_sync(client.connect)
+    try:
+        snap = await run("take_snapshot", camera_service.devices[0])
+        if cls is CameraClient:
+            path = await client.download_snapshot(snap.filename, tmp_path)
+        else:
+            path = await anyio.to_thread.run_sync(client.download_snapshot, snap.filename, tmp_path)
+        umask = os.umask(0)
+        os.umask(umask)
+        assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
+        with pytest.raises(InvalidParamsError, match="does not exist"):
+            await run("download_snapshot", snap.filename, f"{tmp_path}/missing/")
+        assert not (tmp_path / "missing").exists()
+    finally:
+        if cls is CameraClient:
+            await client.disconnect()
+        else:
+            await anyio.to_thread.run_sync(client.disconnect)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("cls", CLIENTS)
+async def test_connect_starts_over_after_the_client_gave_up(
+    cls: Any, camera_service_factory: Any
+) -> None:
+    service = camera_service_factory()
+    client = cls(url=service.url, auth_token=service.token(), max_retries=0, retry_delay=0.01)
+    gave_up = threading.Event()  # sync handlers run in worker threads: a thread-safe flag
+    client.on("sdk.connection_lost", lambda event: event.params.get("final") and gave_up.set())
+
+    async def call(name: str, *args: Any) -> Any:
+        if cls is CameraClient:
+            return await getattr(client, name)(*args)
+        return await anyio.to_thread.run_sync(getattr(client, name), *args)
+
+    await call("connect")
+    try:
+        await anyio.to_thread.run_sync(service.stop)
+        assert await anyio.to_thread.run_sync(gave_up.wait, 10)
+        await anyio.to_thread.run_sync(service.start)
+        with anyio.fail_after(20):
+            await call("connect")
+        assert await call("ping") == "pong"
+    finally:
+        await call("disconnect")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import ssl
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
@@ -103,6 +103,14 @@ class DownloadPlan:
             ) from None
         if target.is_dir():
             target = target / filename
+        elif str(dest).endswith(("/", os.sep)):
+            # "dir/" names a folder: never write a file called "dir".
+            raise InvalidParamsError(
+                f"{method}: the folder {str(dest)!r} does not exist",
+                code=-32602,
+                data={"param": "dest", "rule": "an existing folder or a file in one"},
+                method=method,
+            )
         if not target.parent.is_dir():
             raise InvalidParamsError(
                 f"{method}: the folder {str(target.parent)!r} does not exist",
@@ -171,7 +179,10 @@ class DownloadPlan:
     def open_temp(self) -> Iterator[IO[bytes]]:
         """A temporary file beside the destination, removed unless :meth:`finish` renamed it."""
         directory, name = os.path.split(self.path)
-        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory or ".")
+        # Not tempfile.mkstemp: its files are mode 0600, and the download must
+        # get the permissions any new file gets here (0666 less the umask).
+        temp = os.path.join(directory or ".", f".{name}.{secrets.token_hex(6)}.part")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         self._temp = temp
         try:
             with os.fdopen(fd, "wb") as out:

@@ -337,7 +337,8 @@ class CameraClient(AsyncApi, ClientBase):
         """Connect, authenticate (when credentials are set) and start the background tasks.
 
         Retries a failed connection up to ``max_retries`` times with backoff.
-        Does nothing when already connected.
+        Does nothing when already connected; after the client gave up
+        reconnecting, starts over.
 
         Raises:
             AuthenticationError: the credentials were refused (not retried).
@@ -345,7 +346,9 @@ class CameraClient(AsyncApi, ClientBase):
             CallTimeoutError: the service did not answer ``authenticate`` in time.
         """
         if self._tasks is not None:
-            return
+            if self._state != FAILED:
+                return
+            await self._shutdown(None)
         self._closed = False
         self._failure = None
         self._state_changed = anyio.Event()

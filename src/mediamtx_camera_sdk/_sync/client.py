@@ -386,7 +386,8 @@ class SyncCameraClient(SyncApi, ClientBase):
         """Connect, authenticate (when credentials are set) and start the background threads.
 
         Retries a failed connection up to ``max_retries`` times with backoff.
-        Does nothing when already connected.
+        Does nothing when already connected; after the client gave up
+        reconnecting, starts over.
 
         Raises:
             AuthenticationError: the credentials were refused (not retried).
@@ -394,6 +395,8 @@ class SyncCameraClient(SyncApi, ClientBase):
             CallTimeoutError: the service did not answer ``authenticate`` in time.
             ClientClosedError: ``disconnect()`` was called meanwhile.
         """
+        if self._state == FAILED:
+            self.disconnect()
         with self._connect_lock:
             with self._lock:
                 if self._running:
