@@ -61,10 +61,7 @@ PAGES = sorted(p for p in DOCS.rglob("*.md") if "_tooling" not in p.parts)
 #: Python blocks of pages other engineers own that are not programs (a
 #: signature listing, an internal sketch). Keyed by (page, first line). Every
 #: other ```python block in docs/ runs; show signatures in ```text blocks.
-NOT_PROGRAMS: dict[tuple[str, str], str] = {
-    ("architecture.md", "proto = RpcProtocol("): "a sketch of the internal core's calls",
-    ("emulator.md", "CameraServiceEmulator("): "the constructor's signature, not a program",
-}
+NOT_PROGRAMS: dict[tuple[str, str], str] = {}
 
 SUBPROCESS_TIMEOUT = 90
 
