@@ -97,7 +97,7 @@ class _WsProtocol(asyncio.BufferedProtocol):
 
     def data_received(self, data: bytes | bytearray) -> None:
         ws = self.ws
-        ws.receive_data(data)
+        self.session.receive_data(data)
         self.write_pending()
         messages = self.session.take_messages()
         if messages:
@@ -132,7 +132,7 @@ class _WsProtocol(asyncio.BufferedProtocol):
             self.receiver(messages)
 
     def eof_received(self) -> bool | None:
-        self.ws.receive_eof()
+        self.session.receive_eof()
         self.write_pending()
         # Returning None lets asyncio close the transport: the WebSocket close
         # handshake, not TCP half-close, ends a connection.
@@ -140,7 +140,7 @@ class _WsProtocol(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         ws = self.ws
-        ws.receive_eof()  # idempotent; makes the protocol state CLOSED
+        self.session.receive_eof()  # idempotent; makes the protocol state CLOSED
         ws.data_to_send()  # nothing can be written any more
         if self.cause is None:
             self.cause = exc

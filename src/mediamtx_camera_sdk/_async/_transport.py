@@ -80,6 +80,10 @@ Implementation = Literal["auto", "anyio"]
 _READ_SIZE: Final = 64 * 1024
 
 _OPEN = State.OPEN
+# _Session modes: before the first read, frames parsed here, all to the protocol.
+_UNDECIDED: Final = "undecided"
+_FAST: Final = "fast"
+_SLOW: Final = "slow"
 _TEXT = Opcode.TEXT
 _BINARY = Opcode.BINARY
 _CONT = Opcode.CONT
@@ -121,14 +125,31 @@ def _running_on_asyncio() -> bool:
 class _Session:
     """One connection's WebSocket state: the sans-IO protocol plus message assembly.
 
-    No I/O: the transports feed it bytes (``ws.receive_data``), write what
-    ``ws.data_to_send()`` returns, and call :meth:`take_messages` after every
-    feed. It also turns the protocol's end state into the SDK exception.
+    No I/O: the transports feed it bytes (:meth:`receive_data`,
+    :meth:`receive_eof`), write what ``ws.data_to_send()`` returns, and call
+    :meth:`take_messages` after every feed. It also turns the protocol's end
+    state into the SDK exception.
+
+    The fast path: once the connection is open, :meth:`receive_data` splits the
+    bytes into frames itself and decodes the frames that make up nearly all of
+    the traffic (a whole, unmasked text message without reserved bits, within
+    ``max_size``, outside a fragmented message) directly: the ``websockets``
+    parser costs several times more per frame. Every other frame (control
+    frames, binary or fragmented messages, anything malformed or too large) is
+    handed to the protocol whole, so its parser always stands at a frame
+    boundary and decides about it exactly as before; once the connection is
+    closing, or if the opening handshake response did not come in one read,
+    every byte goes to the protocol.
     """
 
     __slots__ = (
+        "_buf",
+        "_eof",
         "_frag_parts",
         "_frag_text",
+        "_mode",
+        "_ready",
+        "_ws_fragment",
         "endpoint",
         "failure",
         "local_close",
@@ -152,6 +173,14 @@ class _Session:
         self.failure: str | None = None
         #: Whether the close was started by this side (``aclose()``).
         self.local_close = False
+        # Fast path state (see the class docstring): the mode, the bytes of an
+        # incomplete frame, messages decoded but not yet taken, whether the
+        # protocol is assembling a fragmented message, whether EOF was fed.
+        self._mode = _UNDECIDED
+        self._buf: bytes | bytearray = b""
+        self._ready: list[str | bytes] = []
+        self._ws_fragment = False
+        self._eof = False
         request = self.ws.connect()
         request.headers["User-Agent"] = user_agent
         self.ws.send_request(request)
@@ -168,13 +197,127 @@ class _Session:
             self.endpoint, str(exc) if isinstance(exc, InvalidHandshake) else repr(exc)
         )
 
+    def receive_data(self, data: bytes | bytearray) -> None:
+        """Feed bytes read from the network (then call :meth:`take_messages`)."""
+        ws = self.ws
+        mode = self._mode
+        if mode is _SLOW:
+            ws.receive_data(data)
+            return
+        if mode is _UNDECIDED:
+            # The fast path may start after the handshake response only if the
+            # whole response came in this first read: then the protocol has
+            # seen no frame byte yet.
+            end = data.find(b"\r\n\r\n")
+            if end < 0:
+                self._mode = _SLOW
+                ws.receive_data(data)
+                return
+            ws.receive_data(data[: end + 4])
+            if ws.state is not _OPEN:
+                self._mode = _SLOW
+                ws.receive_data(data[end + 4 :])
+                return
+            self._mode = _FAST
+            data = data[end + 4 :]
+        buf = self._buf + data if self._buf else data
+        self._buf = b""
+        self._receive_frames(buf)
+
+    def _receive_frames(self, buf: bytes | bytearray) -> None:
+        ws = self.ws
+        ready = self._ready
+        max_size = self.max_size
+        end = len(buf)
+        pos = 0
+        while pos < end:
+            if ws.state is not _OPEN:
+                # Closing (either side) or failed: the protocol takes it all.
+                self._mode = _SLOW
+                ws.receive_data(buf[pos:])
+                self._ready = self.take_messages()
+                return
+            avail = end - pos
+            if avail < 2:
+                break
+            first = buf[pos]
+            second = buf[pos + 1]
+            length = second & 0x7F
+            header = 2
+            if length == 126:
+                header = 4
+                if avail < header:
+                    break
+                length = (buf[pos + 2] << 8) | buf[pos + 3]
+            elif length == 127:
+                header = 10
+                if avail < header:
+                    break
+                length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
+            if second & 0x80:
+                header += 4  # masked (a server must not): the protocol says so
+            if max_size is not None and length > max_size:
+                # The protocol fails the connection (1009) on the header alone.
+                self._mode = _SLOW
+                ws.receive_data(buf[pos:])
+                self._ready = self.take_messages()
+                return
+            stop = pos + header + length
+            if stop > end:
+                break
+            error: UnicodeDecodeError | None = None
+            if first == 0x81 and not second & 0x80 and not self._ws_fragment:
+                # FIN, no reserved bits, text, unmasked: the common case.
+                try:
+                    ready.append(str(buf[pos + header : stop], "utf-8"))
+                except UnicodeDecodeError as exc:
+                    error = exc
+            else:
+                opcode = first & 0x0F
+                if opcode in (1, 2):
+                    self._ws_fragment = not first & 0x80
+                elif opcode == 0 and first & 0x80:
+                    self._ws_fragment = False
+                ws.receive_data(buf[pos:stop])
+                error = self._collect(ready)
+            if error is not None:
+                # As when the protocol parsed the whole read before messages
+                # were decoded: it sees the rest of the read (its answers and
+                # errors happen first), whose messages are dropped.
+                ws.receive_data(buf[stop:])
+                ws.events_received()
+                self._fail_utf8(error)
+                return
+            pos = stop
+        if pos < end:
+            self._buf = buf[pos:]
+
+    def receive_eof(self) -> None:
+        """Feed the end of the stream (idempotent)."""
+        if self._eof:
+            return
+        self._eof = True
+        if self._buf:
+            # An incomplete frame: the protocol reports it as before.
+            self.ws.receive_data(self._buf)
+            self._buf = b""
+        self.ws.receive_eof()
+
     def take_messages(self) -> list[str | bytes]:
-        """Complete messages from the events received so far (call after every feed).
+        """Complete messages from the bytes received so far (call after every feed).
 
         Control frames need nothing here: the protocol already queued the pong
         or the close echo in ``data_to_send()``.
         """
-        out: list[str | bytes] = []
+        out = self._ready
+        self._ready = []
+        error = self._collect(out)
+        if error is not None:
+            self._fail_utf8(error)
+        return out
+
+    def _collect(self, out: list[str | bytes]) -> UnicodeDecodeError | None:
+        """Append the messages of the protocol's events; the UTF-8 error that stops them."""
         for event in self.ws.events_received():
             if not isinstance(event, Frame):
                 continue  # the handshake Response
@@ -184,8 +327,7 @@ class _Session:
                     try:
                         out.append(str(event.data, "utf-8"))
                     except UnicodeDecodeError as exc:
-                        self._fail_utf8(exc)
-                        return out
+                        return exc
                 else:
                     self._frag_parts, self._frag_text = [bytes(event.data)], True
             elif opcode is _BINARY:
@@ -204,9 +346,8 @@ class _Session:
                     try:
                         out.append(whole.decode())
                     except UnicodeDecodeError as exc:
-                        self._fail_utf8(exc)
-                        return out
-        return out
+                        return exc
+        return None
 
     def _fail_utf8(self, exc: UnicodeDecodeError) -> None:
         # RFC 6455 section 8.1: invalid UTF-8 in a text message fails the
@@ -467,9 +608,9 @@ class AnyioTransport(AsyncTransport):
                 try:
                     data = await self._stream.receive(_READ_SIZE)
                 except anyio.EndOfStream:  # noqa: PERF203 - once per handshake
-                    ws.receive_eof()
+                    self._session.receive_eof()
                 else:
-                    ws.receive_data(data)
+                    self._session.receive_data(data)
         except _STREAM_ERRORS as exc:
             detail = str(exc) or type(exc).__name__
             raise handshake_failed(endpoint, f"the connection was lost ({detail})") from exc
@@ -603,16 +744,15 @@ class AnyioTransport(AsyncTransport):
 
     async def _pump(self) -> None:
         """One network read: feed it, keep the messages, write the protocol's answers."""
-        ws = self._ws
         try:
             data = await self._stream.receive(_READ_SIZE)
         except _STREAM_ERRORS as exc:
             if not isinstance(exc, anyio.EndOfStream) and self._cause is None:
                 self._cause = exc
             self._eof = True
-            ws.receive_eof()
+            self._session.receive_eof()
         else:
-            ws.receive_data(data)
+            self._session.receive_data(data)
         # Messages are stored before the flush awaits, so a cancelled
         # receive() leaves them for the next call.
         self._inbox.extend(self._session.take_messages())
@@ -627,7 +767,7 @@ class AnyioTransport(AsyncTransport):
                     while not self._eof:
                         await self._pump()
         finally:
-            self._ws.receive_eof()
+            self._session.receive_eof()
             if self._error is None:
                 self._error = self._session.closure_error(self._cause)
             await anyio.aclose_forcefully(self._stream)
