@@ -205,9 +205,48 @@ def _is_async_callable(func: Callable[..., Any]) -> bool:
     )
 
 
+# trio.lowlevel, imported by the first connect() on trio (trio is optional).
+_trio_lowlevel: Any = None
+
+
+class _TrioWaiter:
+    """One call's wake-up on trio, on trio's low-level parking API.
+
+    The waiting task parks itself and :meth:`set` reschedules it: no
+    ``trio.Event`` and parking lot per call (an ``anyio.Event`` adds a wrapper
+    on top), which matters with thousands of calls in flight. Cancellation
+    works as for any trio checkpoint: the task is unparked with ``Cancelled``.
+    """
+
+    __slots__ = ("_set", "_task")
+
+    def __init__(self) -> None:
+        self._task: Any = None
+        self._set = False
+
+    def set(self) -> None:
+        if self._set:
+            return
+        self._set = True
+        task = self._task
+        if task is not None:
+            self._task = None
+            _trio_lowlevel.reschedule(task)
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        self._task = _trio_lowlevel.current_task()
+        await _trio_lowlevel.wait_task_rescheduled(self._abort)
+
+    def _abort(self, raise_cancel: Any) -> Any:
+        self._task = None
+        return _trio_lowlevel.Abort.SUCCEEDED
+
+
 def _wake(waiter: Any) -> None:
-    """Wake the task waiting for a call: its asyncio future, or its anyio event (trio)."""
-    if isinstance(waiter, anyio.Event):
+    """Wake the task waiting for a call: its asyncio future, or its trio waiter."""
+    if type(waiter) is _TrioWaiter:
         waiter.set()
     elif not waiter.done():
         waiter.set_result(None)
@@ -298,7 +337,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._auth_lock: anyio.Lock | None = None
         # On asyncio each call waits on a bare future of this loop: a tenth of
         # the memory of an anyio.Event (which wraps an asyncio.Event and its
-        # deque) and one await level less. None on trio (anyio events there).
+        # deque) and one await level less. None on trio (_TrioWaiter there).
         self._loop: asyncio.AbstractEventLoop | None = None
         # The clock of the hot paths: the loop's own on asyncio, because
         # anyio.current_time() looks the loop up each time, which on Python
@@ -355,6 +394,11 @@ class CameraClient(AsyncApi, ClientBase):
         self._deadline_changed = anyio.Event()
         self._auth_lock = anyio.Lock()
         self._loop = asyncio.get_running_loop() if _running_on_asyncio() else None
+        if self._loop is None:
+            global _trio_lowlevel
+            import trio.lowlevel
+
+            _trio_lowlevel = trio.lowlevel
         self._clock = anyio.current_time if self._loop is None else self._loop.time
         tasks = self._tasks = TaskRunner()
         self._set_state(CONNECTING)
@@ -560,7 +604,7 @@ class CameraClient(AsyncApi, ClientBase):
 
     async def _await_call(self, call: PendingCall, seconds: float) -> Any:
         loop = self._loop
-        waiter: Any = anyio.Event() if loop is None else loop.create_future()
+        waiter: Any = _TrioWaiter() if loop is None else loop.create_future()
         call.waiter = waiter
         transport = self._transport
         try:
