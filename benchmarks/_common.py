@@ -40,9 +40,9 @@ FULL_SIZES: Final[dict[str, Any]] = {
     "warmup": 0.1,
 }
 QUICK_SIZES: Final[dict[str, Any]] = {
-    "connect": 5,
-    "inflight10k": 2_000,
-    "ping": 500,
+    "connect": 3,
+    "inflight10k": 1_000,
+    "ping": 300,
     "camera_list": 200,
     "inflight100": 2_000,
     "inflight_window": 100,
