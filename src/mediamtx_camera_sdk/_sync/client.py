@@ -705,14 +705,17 @@ class SyncCameraClient(SyncApi, ClientBase):
             elif reconnect:
                 self._set_state(RECONNECTING)
         self._wake(calls)
-        transport.close()
         if not established:
+            transport.close()
             return  # closed by the caller, or a connect flow runs: it retries by itself
         logger.warning("connection to %s lost: %s", self.url, exc.message)
         self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
         if reconnect:
             with self._lock:
                 self._spawn("reconnect", self._reconnect)
+        # Last: the close handshake may wait close_timeout for a server that is
+        # gone (a blackhole); the application and the reconnect need not wait.
+        transport.close()
 
     def _reconnect(self) -> None:
         try:
