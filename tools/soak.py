@@ -194,6 +194,7 @@ class Soak:
 
         warm_up = started + min(30.0, 0.2 * self.duration)
         memory_start: float | None = None
+        blocks_start = 0
         end = started + self.duration
         next_fault = time.monotonic() + self.rng.uniform(0.5, 2.0)
         next_prune = time.monotonic() + 20.0
@@ -202,6 +203,7 @@ class Soak:
             if memory_start is None and time.monotonic() >= warm_up:
                 gc.collect()
                 memory_start = _rss_mib()
+                blocks_start = sys.getallocatedblocks()
             if time.monotonic() >= next_fault:
                 self._inject_fault(end)
                 next_fault = time.monotonic() + self.rng.uniform(0.3, 2.5)
@@ -223,13 +225,21 @@ class Soak:
                 thread.join(0.5)
         stuck = [t.name for t in threads if t.is_alive()]
 
+        left = self._settled_resources(baseline)
         gc.collect()
         memory_end = _rss_mib()
-        left = self._settled_resources(baseline)
+        blocks_end = sys.getallocatedblocks()
         for emu, proxy in self.services.values():
             proxy.stop()
             emu.stop()
-        return self._report(baseline, left, memory_start or memory_end, memory_end, stuck, started)
+        memory = {
+            "after_warm_up": round(memory_start or memory_end, 1),
+            "end": round(memory_end, 1),
+            "growth": round(memory_end - (memory_start or memory_end), 1),
+            "python_blocks_after_warm_up": blocks_start,
+            "python_blocks_end": blocks_end,
+        }
+        return self._report(baseline, left, memory, stuck, started)
 
     def _guard(self, target: Callable[[WorkerStats], None], stats: WorkerStats) -> None:
         try:
@@ -578,8 +588,7 @@ class Soak:
         self,
         baseline: dict[str, Any],
         left: dict[str, Any],
-        memory_start: float,
-        memory_end: float,
+        memory: dict[str, Any],
         stuck: list[str],
         started: float,
     ) -> dict[str, Any]:
@@ -601,11 +610,7 @@ class Soak:
             "threads": extra_threads,
             "sdk_threads": sdk_threads,
             "fds": {"baseline": baseline["fds"], "end": left["fds"]},
-            "memory_mib": {
-                "after_warm_up": round(memory_start, 1),
-                "end": round(memory_end, 1),
-                "growth": round(memory_end - memory_start, 1),
-            },
+            "memory_mib": memory,
             "resource_warnings": resource_warnings,
         }
         problems: list[str] = []
@@ -621,8 +626,8 @@ class Soak:
             problems.append("pending calls, tasks or threads left behind")
         if left["fds"] > baseline["fds"]:
             problems.append(f"{left['fds'] - baseline['fds']} file descriptors left open")
-        if memory_end - memory_start > MEMORY_LIMIT_MIB:
-            problems.append(f"memory grew by {memory_end - memory_start:.1f} MiB")
+        if memory["growth"] > MEMORY_LIMIT_MIB:
+            problems.append(f"memory grew by {memory['growth']:.1f} MiB")
         if resource_warnings:
             problems.append("ResourceWarnings (unclosed sockets or files)")
         return {
@@ -775,7 +780,9 @@ def print_report(report: dict[str, Any]) -> None:
     )
     out(
         f"  memory growth   {memory['growth']:+.1f} MiB "
-        f"(RSS {memory['after_warm_up']} MiB after warm-up, {memory['end']} MiB at the end)"
+        f"(RSS {memory['after_warm_up']} MiB after warm-up, {memory['end']} MiB at the end; "
+        f"Python blocks {memory['python_blocks_after_warm_up']} -> "
+        f"{memory['python_blocks_end']})"
     )
     out(f"  ResourceWarnings {sum(leaks['resource_warnings'].values())}")
     for crash in report["crashes"]:
