@@ -73,6 +73,10 @@ logger = logging.getLogger("mediamtx_camera_sdk")
 #: ``"anyio"``: anyio streams everywhere (the reference path, used by tests).
 Implementation = Literal["auto", "anyio"]
 
+# Bytes that senders may leave queued for the writer holding the lock before
+# they wait for it themselves (backpressure for a stalled connection).
+_HAND_OVER_LIMIT: Final = 1024 * 1024
+
 # Bytes asked for per read: enough for a burst of notifications to be parsed
 # (and handed up as one batch) from one read, and below the size where the
 # allocation of the receive buffer (socket.recv(n) allocates n bytes) turns
@@ -547,8 +551,10 @@ class AnyioTransport(AsyncTransport):
         self._ws = session.ws
         self._close_timeout = close_timeout
         self._write_lock = anyio.Lock()
-        # Frames waiting to be written (see _flush).
+        # Frames waiting to be written (see _flush), and the bytes that senders
+        # left there for the writer holding the lock (see send).
         self._pending: list[bytes] = []
+        self._handed_over = 0
         self._inbox: list[str | bytes] = []
         self._eof = False
         self._cause: BaseException | None = None
@@ -651,7 +657,17 @@ class AnyioTransport(AsyncTransport):
             self._ws.send_text(text.encode())
         except InvalidState as exc:  # pragma: no cover - state checked just above
             raise self._closed_error() from exc
-        self._pending.extend(self._ws.data_to_send())
+        frames = self._ws.data_to_send()
+        self._pending.extend(frames)
+        if self._write_lock.locked():
+            # A writer holds the lock: it writes everything queued before it
+            # releases, this frame too. Waiting for the lock only to find the
+            # queue empty costs a parked task per concurrent sender (memory,
+            # task switches); below the limit the sender returns at once. A
+            # failed write fails every pending call through the client anyway.
+            self._handed_over += sum(map(len, frames))
+            if self._handed_over <= _HAND_OVER_LIMIT:
+                return
         await self._flush()
 
     async def _flush(self) -> None:
@@ -663,13 +679,21 @@ class AnyioTransport(AsyncTransport):
         with the next one. A sender whose frame an earlier holder wrote finds
         the queue empty and returns.
         """
-        async with self._write_lock:
+        lock = self._write_lock
+        try:
+            # Uncontended: take the lock without the scheduling checkpoint of
+            # acquire() (the write below is a checkpoint anyway).
+            lock.acquire_nowait()
+        except anyio.WouldBlock:
+            await lock.acquire()
+        try:
             pending = self._pending
             while pending:
                 # A b"" (the protocol's "half-close now" marker, after the
                 # server's EOF) adds nothing: the socket is closed right after.
                 payload = pending[0] if len(pending) == 1 else b"".join(pending)
                 pending.clear()
+                self._handed_over = 0
                 if not payload:
                     continue
                 try:
@@ -678,6 +702,8 @@ class AnyioTransport(AsyncTransport):
                     if self._cause is None:
                         self._cause = exc
                     raise self._closed_error(exc) from exc
+        finally:
+            lock.release()
 
     async def _flush_quietly(self) -> None:
         """Write the protocol's own frames (pongs, close); failures surface in receive()."""
