@@ -101,7 +101,7 @@ COLUMNS = (
     ("100 in flight calls/s", "inflight100", "calls_per_s", "{:,.0f}"),
     ("(CPU µs/call)", "inflight100", "cpu_us_per_call", "{:.1f}"),
     ("notifications/s", "notifications", "per_s", "{:,.0f}"),
-    ("10k in flight: SDK B/call", "inflight10k", "client_bytes_per_call", "{:,.0f}"),
+    ("10k in flight: client B/call", "inflight10k", "client_bytes_per_call", "{:,.0f}"),
     ("(with task)", "inflight10k", "bytes_per_call", "{:,.0f}"),
     ("(RSS)", "inflight10k", "rss_bytes_per_call", "{:,.0f}"),
     ("connect+auth ms", "connect", "ms", "{:.2f}"),
@@ -261,7 +261,7 @@ def report(data: dict[str, Any]) -> str:
     if core:
         lines += [
             "",
-            "Core alone (µs, JSON excluded / with stdlib JSON): "
+            "Core alone (µs, JSON excluded / JSON included): "
             f"reply {fmt(core.get('reply_us'), '{:.2f}')} / "
             f"{fmt(core.get('reply_json_us'), '{:.2f}')}, "
             f"notification {fmt(core.get('notification_us'), '{:.2f}')} / "
