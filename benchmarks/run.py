@@ -277,7 +277,7 @@ def report(data: dict[str, Any]) -> str:
     target_rows = [
         [
             key,
-            f"{t['op']} {t['limit']:g}",
+            f"{'≤' if t['op'] == '<=' else '≥'} {t['limit']:g}",
             fmt(t["value"], "{:.3g}"),
             "yes" if t["holds"] else ("no" if t["holds"] is False else "n/a"),
         ]
