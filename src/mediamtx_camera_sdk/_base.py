@@ -244,6 +244,13 @@ class ClientBase:
 
     # ------------------------------------------------------------ calls
 
+    @staticmethod
+    def _provider_failed(exc: BaseException) -> AuthenticationError:
+        """The error for a token provider that raised (its message may hold a secret: not shown)."""
+        return AuthenticationError(
+            f"the token provider failed: {type(exc).__name__}", method="authenticate"
+        )
+
     def _check_open(self, method: str) -> None:
         if self._closed:
             raise ClientClosedError(f"the client is closed; cannot call {method}", method=method)

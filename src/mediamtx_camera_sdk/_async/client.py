@@ -537,9 +537,7 @@ class CameraClient(AsyncApi, ClientBase):
         except anyio.get_cancelled_exc_class():
             raise
         except Exception as exc:
-            raise AuthenticationError(
-                f"the token provider failed: {type(exc).__name__}", method="authenticate"
-            ) from exc
+            raise self._provider_failed(exc) from exc
         return token
 
     # ------------------------------------------------------------ calls

@@ -564,9 +564,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         try:
             token = provider()
         except Exception as exc:
-            raise AuthenticationError(
-                f"the token provider failed: {type(exc).__name__}", method="authenticate"
-            ) from exc
+            raise self._provider_failed(exc) from exc
         if inspect.isawaitable(token):
             _discard_awaitable(token)
             raise _not_sync("the token provider", "token_provider")
