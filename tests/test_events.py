@@ -79,7 +79,7 @@ def test_registry_matches_and_removes() -> None:
 
 def test_camera_cache_changes() -> None:
     cache = CameraCache()
-    cache.replace([("camera0", "CONNECTED"), ("camera1", "CONNECTED")])
+    cache.replace({"camera0": "CONNECTED", "camera1": "CONNECTED"})
     cache.update("camera1", "DISCONNECTED")
     assert cache.status("camera1") == "DISCONNECTED"
     changed, vanished = cache.changes([("camera1", "CONNECTED"), ("camera2", "CONNECTED")])

@@ -225,7 +225,7 @@ class ClientBase:
     def _observe_result(self, method: str, result: Any) -> None:
         """Update the caches from a decoded result."""
         if method in _CAMERA_LIST_METHODS and isinstance(result, CameraList):
-            self._cameras.replace((c.device_path, c.status) for c in result)
+            self._cameras.replace({c.device_path: c.status for c in result})
         elif method == "get_camera_status" and isinstance(result, CameraInfo):
             self._cameras.update(result.device_path, result.status)
         elif method in _RECORDING_METHODS and isinstance(result, RecordingInfo):

@@ -203,9 +203,9 @@ class CameraCache:
         """Record the status of one camera."""
         self._status[device] = status
 
-    def replace(self, cameras: Iterable[tuple[str, str]]) -> None:
-        """Record a complete list of (device, status)."""
-        self._status = dict(cameras)
+    def replace(self, cameras: dict[str, str]) -> None:
+        """Record a complete list: device -> status (the cache keeps the dict given)."""
+        self._status = cameras
         self._complete = True
 
     def changes(self, cameras: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
