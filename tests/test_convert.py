@@ -1175,3 +1175,31 @@ def test_encoded_values_do_not_share_containers_with_raw() -> None:
     wire["extra"]["k"].append(2)
     assert decoded.raw["tags"] == ["a"]
     assert decoded.raw["extra"] == {"k": [1]}
+
+
+@attrs.frozen
+class _FrozenWithFactory:
+    """A test-only model the decoder must build by calling it (frozen, custom factory)."""
+
+    name: str
+    tags: list[str] = attrs.field(factory=lambda: ["untagged"])
+
+
+def test_models_that_cannot_be_built_in_place_are_called() -> None:
+    _convert._checkers.pop(_FrozenWithFactory, None)
+    assert not _convert._builds_in_place(_FrozenWithFactory)
+    assert _convert._builds_in_place(models.CameraInfo)
+    made = decode(_FrozenWithFactory, {"name": "x"})
+    assert made == _FrozenWithFactory("x") and made.tags == ["untagged"]
+    with pytest.raises(ProtocolError) as info:
+        decode(_FrozenWithFactory, {"name": 3})
+    assert info.value.data["field"] == "name"
+
+
+def test_camera_list_compiles_its_item_decoder_on_first_use() -> None:
+    _convert._checkers.pop(models.CameraInfo, None)
+    listed = decode(models.CameraList, {"cameras": [CURRENT_CAMERA]})
+    assert listed[0].device_path == CURRENT_CAMERA["device"]
+    with pytest.raises(ProtocolError) as info:
+        decode(models.CameraList, {"cameras": {"device": "camera0"}})
+    assert info.value.data["field"] == "cameras"

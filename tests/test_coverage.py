@@ -19,6 +19,7 @@ CORE_MODULES = ("protocol.py", "errors.py", "methods.py", "_convert.py")
 CORE_TESTS = (
     "tests/test_protocol.py",
     "tests/test_protocol_properties.py",
+    "tests/test_protocol_json.py",
     "tests/test_errors.py",
     "tests/test_methods.py",
     "tests/test_convert.py",

@@ -104,3 +104,56 @@ def test_notification_parsed_by_orjson_path() -> None:
     (event,) = proto.receive_text(text)
     assert type(event) is Notification
     assert event.params == orjson.loads(text)["params"] == {"device": "camera0", "p": 1.5}
+
+
+# ---------------------------------------------------------------- request texts
+
+_params = st.none() | st.dictionaries(st.text(max_size=8), json_values, max_size=4)
+
+
+@settings(max_examples=300)
+@given(st.text(min_size=1, max_size=12), _params)
+def test_request_template_writes_what_the_encoder_writes(method: str, params: Any) -> None:
+    # The default core writes requests from a per-method template; a core
+    # given the same encoder as its dumps builds the object and encodes it.
+    fast = RpcProtocol()
+    plain = RpcProtocol(dumps=protocol._ENCODER.encode)
+    fast.connection_made()
+    plain.connection_made()
+    text = fast.start_call(method, params).text
+    assert text == plain.start_call(method, params).text
+    expected = {"jsonrpc": "2.0", "method": method, "id": 1}
+    if params:
+        expected = {"jsonrpc": "2.0", "method": method, "params": params, "id": 1}
+    assert json.loads(text) == expected
+    assert list(json.loads(text)) == list(expected)
+
+
+def test_request_template_refuses_what_the_encoder_refuses() -> None:
+    core = RpcProtocol()
+    core.connection_made()
+    for bad in ({"x": float("nan")}, {"x": object()}, {1j: 2}):
+        with pytest.raises(protocol.InvalidParamsError, match="cannot be encoded as JSON"):
+            core.start_call("take_snapshot", bad)
+    # Nothing was registered and the ids did not move.
+    assert core.start_call("ping").id == 1
+    # The head cache is bounded: any number of distinct names still works.
+    for n in range(protocol._REQUEST_HEADS_LIMIT + 10):
+        assert json.loads(core.start_call(f"m{n}").text)["method"] == f"m{n}"
+    assert len(protocol._REQUEST_HEADS) <= protocol._REQUEST_HEADS_LIMIT
+
+
+@pytest.mark.parametrize("custom_dumps", [False, True])
+def test_request_debug_log_hides_credentials_either_way(
+    custom_dumps: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = RpcProtocol(dumps=protocol._ENCODER.encode if custom_dumps else None)
+    core.connection_made()
+    token = "a-secret-token-of-some-length"
+    with caplog.at_level("DEBUG", logger="mediamtx_camera_sdk.protocol"):
+        call = core.start_authenticate(token, "jwt")
+        core.start_call("get_camera_status", {"device": "camera0"})
+    assert token in call.text  # the frame itself carries it...
+    assert token not in caplog.text  # ...the log never does
+    assert '"auth_token":"<redacted>"' in caplog.text
+    assert '"params":{"device":"camera0"}' in caplog.text

@@ -456,6 +456,8 @@ class RpcProtocol:
         self._dialect: Dialect | None = None if dialect == "auto" else dialect
         self._loads: Callable[[str], Any] = loads if loads is not None else _DEFAULT_LOADS
         self._dumps: Callable[[Any], str] = dumps if dumps is not None else _ENCODER.encode
+        # With the default encoder, requests are written from a template.
+        self._template_requests = dumps is None
         self._late_memory = late_reply_memory
 
         self._connected = False
@@ -656,26 +658,38 @@ class RpcProtocol:
             raise self._not_connected(method) from self._lost_cause
         if type(method) is not str or not method:
             raise InvalidParamsError(f"method must be a non-empty string, not {method!r}")
-        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        sent: dict[str, Any] | None = None
         if params is not None:
             if not isinstance(params, Mapping):
                 raise InvalidParamsError(
                     f"params must be a mapping, not {type(params).__name__}", method=method
                 )
             if params:
-                message["params"] = params if type(params) is dict else dict(params)
+                sent = params if type(params) is dict else dict(params)
         if deadline is not None and deadline != deadline:
             raise ValueError("deadline must not be NaN")
         call_id = self._next_id
-        message["id"] = call_id
+        message: dict[str, Any] | None = None
         try:
-            text = self._dumps(message)
+            if self._template_requests:
+                # The text the encoder would write for the whole request,
+                # without building and walking the request object.
+                head = _request_head(method)
+                if sent is None:
+                    text = f'{head},"id":{call_id}}}'
+                else:
+                    text = f'{head},"params":{_ENCODER.encode(sent)},"id":{call_id}}}'
+            else:
+                message = _request(method, sent, call_id)
+                text = self._dumps(message)
         except (TypeError, ValueError, RecursionError) as exc:
             raise InvalidParamsError(
                 f"params of {method} cannot be encoded as JSON: {exc}", method=method
             ) from exc
         self._next_id = call_id + 1
         if _logger.isEnabledFor(logging.DEBUG):
+            if message is None:
+                message = _request(method, sent, call_id)
             _logger.debug("-> %s", _loggable(message, text))
         call = PendingCall(call_id, method, params, text, deadline, timeout)
         self._pending[call_id] = call
@@ -1195,6 +1209,30 @@ def _excerpt(text: str, limit: int = _EXCERPT) -> str:
 
 #: Parameter names whose values are credentials: never logged.
 _SECRET_PARAMS: Final = frozenset({"auth_token", "token", "api_key", "password"})
+
+
+def _request(method: str, params: dict[str, Any] | None, call_id: int) -> dict[str, Any]:
+    """A request object, members in the order they are written."""
+    message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+    if params is not None:
+        message["params"] = params
+    message["id"] = call_id
+    return message
+
+
+#: The start of each method's request text (a bounded cache: ``call()`` takes any name).
+_REQUEST_HEADS: Final[dict[str, str]] = {}
+_REQUEST_HEADS_LIMIT: Final = 512
+
+
+def _request_head(method: str) -> str:
+    """``{"jsonrpc":"2.0","method":"<method>"`` as the default encoder writes it."""
+    head = _REQUEST_HEADS.get(method)
+    if head is None:
+        head = '{"jsonrpc":"2.0","method":' + _ENCODER.encode(method)
+        if len(_REQUEST_HEADS) < _REQUEST_HEADS_LIMIT:
+            _REQUEST_HEADS[method] = head
+    return head
 
 
 def _loggable(message: Mapping[str, Any], text: str) -> str:
