@@ -642,20 +642,23 @@ def test_timeouts_leave_nothing_pending(emu: CameraServiceEmulator) -> None:
 def test_interrupted_wait_leaves_nothing_pending(
     emu: CameraServiceEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A caller interrupted while waiting (KeyboardInterrupt) cancels its call."""
-    from mediamtx_camera_sdk._sync import client as client_module
+    """A caller interrupted while it waits for the network (KeyboardInterrupt) cancels its call."""
+    from mediamtx_camera_sdk._sync import _transport
 
     with make_client(emu) as client:
         emu.delay("get_camera_list", 0.5)
-        original = client_module._Waiter.wait
+        original = _transport._FrameReader._read_some
+        me = threading.get_ident()
 
-        def interrupted(self: Any, timeout: float) -> bool:
-            raise KeyboardInterrupt
+        def interrupted(self: Any) -> int:
+            if threading.get_ident() == me:
+                raise KeyboardInterrupt
+            return original(self)
 
-        monkeypatch.setattr(client_module._Waiter, "wait", interrupted)
+        monkeypatch.setattr(_transport._FrameReader, "_read_some", interrupted)
         with pytest.raises(KeyboardInterrupt):
             client.get_camera_list()
-        monkeypatch.setattr(client_module._Waiter, "wait", original)
+        monkeypatch.setattr(_transport._FrameReader, "_read_some", original)
         assert client._protocol.pending_count == 0
         assert client.stats["cancelled"] == 1
         emu.delay("get_camera_list", 0)

@@ -23,20 +23,33 @@ subclass). What this module adds:
   gives the reader ``close_timeout`` seconds to see the server's answer, then
   shuts the socket down, which wakes a blocked :meth:`~SyncTransport.receive`.
 
-The transport starts no thread: the client runs one reader thread that calls
-:meth:`~SyncTransport.receive` in a loop.
+The transport starts no thread. One thread at a time calls
+:meth:`~SyncTransport.receive`, with an optional timeout: the client's caller
+waiting for its reply, or its reader thread. A read waits in the kernel
+(``SO_RCVTIMEO`` on plain sockets, so a read with a deadline costs no extra
+system call; ``poll`` first on TLS sockets); a read that times out or is
+interrupted keeps every byte received for the next one.
+
+Frames sent are built here (header, a masking key from a pool filled by
+``os.urandom``, the payload masked as big integers) and written with one
+``sendall``; whole unmasked text frames received are parsed here too; every
+other frame goes through websocket-client's decoder.
 
 Writes block while the kernel's send buffer is full (the socket is in blocking
-mode, as in the raw client: a timeout would cost a ``poll`` per read). A
+mode, as in the raw client; the read timeout does not apply to writes). A
 :meth:`~SyncTransport.close` from another thread unblocks them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
+import select
 import socket
 import ssl
 import struct
+import sys
 import threading
 import time
 from typing import Final, cast
@@ -71,6 +84,15 @@ _OP_CLOSE: Final = websocket.ABNF.OPCODE_CLOSE
 _OP_PING: Final = websocket.ABNF.OPCODE_PING
 _OP_PONG: Final = websocket.ABNF.OPCODE_PONG
 
+# The longest a read blocks in the kernel before it checks its deadline again
+# (SO_RCVTIMEO, set once per connection): a read without a deadline (the
+# client's reader thread) wakes this often when nothing arrives.
+_READ_SLICE: Final = 1.0
+
+# Masking keys are taken from a pool filled by os.urandom (RFC 6455 section
+# 5.3: from a strong source of entropy), one system call per 1024 frames.
+_KEYS_PER_POOL: Final = 1024
+
 _NORMAL_CLOSURE: Final = 1000
 _PROTOCOL_ERROR: Final = 1002
 _ABNORMAL_CLOSURE: Final = 1006
@@ -80,6 +102,30 @@ _MESSAGE_TOO_BIG: Final = 1009
 
 class _PeerEOF(Exception):
     """The server closed the TCP connection."""
+
+
+class _ReadTimeout(Exception):
+    """The read's deadline passed with no (more) bytes; the reader's state is kept."""
+
+
+def _masked(payload: bytes, key: bytes) -> bytes:
+    """``payload`` XOR the repeated 4-byte ``key`` (RFC 6455 section 5.3), as big integers."""
+    size = len(payload)
+    if not size:
+        return b""
+    mask = (key * ((size >> 2) + 1))[:size]
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(mask, "little")).to_bytes(
+        size, "little"
+    )
+
+
+def _text_header(size: int) -> bytes:
+    """The header of a masked, final text frame of ``size`` payload bytes."""
+    if size < 126:
+        return bytes((0x81, 0x80 | size))
+    if size < 65536:
+        return struct.pack("!BBH", 0x81, 0xFE, size)
+    return struct.pack("!BBQ", 0x81, 0xFF, size)
 
 
 class _TooBig(Exception):
@@ -92,10 +138,17 @@ class _TooBig(Exception):
 
 
 class _FrameReader(websocket.frame_buffer):
-    """websocket-client's frame decoder over a growable buffer, with a size limit.
+    """websocket-client's frame decoder over a growable buffer, with a size limit and deadlines.
 
     ``limit`` is set by the transport before each frame: the bytes the current
-    message may still take (``None``: no limit).
+    message may still take (``None``: no limit). ``deadline`` (on the
+    ``time.monotonic`` clock, ``None``: none) bounds every read from the
+    socket: past it a read raises :class:`_ReadTimeout` and every byte read so
+    far stays buffered, as does a frame half decoded (``header``, ``length``),
+    so the next read resumes where this one stopped.
+
+    Whole unmasked text frames are taken straight from the buffer
+    (:meth:`take_text`); websocket-client's decoder handles every other frame.
     """
 
     def __init__(self, sock: socket.socket) -> None:
@@ -105,6 +158,64 @@ class _FrameReader(websocket.frame_buffer):
         self._buf = bytearray()
         self._pos = 0
         self.limit: int | None = None
+        self.deadline: float | None = None
+        # Plain sockets on POSIX time reads out in the kernel (SO_RCVTIMEO: no
+        # extra system call per read); TLS sockets retry a timed-out read
+        # inside the ssl module, and Windows reports it differently, so those
+        # wait with poll/select before reading.
+        self._kernel_timeout = not isinstance(sock, ssl.SSLSocket) and sys.platform != "win32"
+        self._rcvtimeo = 0.0  # the SO_RCVTIMEO set on the socket (0: none)
+        if self._kernel_timeout:
+            self._set_rcvtimeo(_READ_SLICE)
+
+    def _set_rcvtimeo(self, seconds: float) -> None:
+        if seconds == self._rcvtimeo:
+            return
+        whole = int(seconds)
+        micro = max(int((seconds - whole) * 1e6), 1 if not whole else 0)
+        self._sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", whole, micro)
+        )
+        self._rcvtimeo = seconds
+
+    def _read_some(self) -> int:
+        """Read what the socket has into ``_chunk`` (blocking until the deadline); the count.
+
+        Raises:
+            _ReadTimeout: the deadline passed first.
+            _PeerEOF: the server closed the TCP connection.
+            OSError, ssl.SSLError, ValueError: the socket failed or was closed.
+        """
+        chunk = self._chunk
+        sock = self._sock
+        while True:
+            deadline = self.deadline
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _ReadTimeout
+                if self._kernel_timeout:
+                    self._set_rcvtimeo(min(left, _READ_SLICE))
+                elif not _readable(sock, left):
+                    raise _ReadTimeout
+            elif self._kernel_timeout and self._rcvtimeo != _READ_SLICE:
+                self._set_rcvtimeo(_READ_SLICE)
+            try:
+                count = sock.recv_into(chunk)
+            except BlockingIOError:
+                continue  # SO_RCVTIMEO passed: check the deadline
+            if not count:
+                raise _PeerEOF("the server closed the connection")
+            return count
+
+    def fill(self) -> None:
+        """Read once from the socket, appending to the buffer (see :meth:`_read_some`)."""
+        buf = self._buf
+        if self._pos:
+            del buf[: self._pos]
+            self._pos = 0
+        count = self._read_some()
+        buf += self._chunk[:count]
 
     def recv_strict(self, bufsize: int) -> bytes:
         buf = self._buf
@@ -119,11 +230,8 @@ class _FrameReader(websocket.frame_buffer):
             del buf[:start]
             self._pos = 0
         chunk = self._chunk
-        recv_into = self._sock.recv_into
         while len(buf) < bufsize:
-            count = recv_into(chunk)
-            if not count:
-                raise _PeerEOF("the server closed the connection")
+            count = self._read_some()
             buf += chunk[:count]
         self._pos = bufsize
         return bytes(buf[:bufsize])
@@ -141,6 +249,59 @@ class _FrameReader(websocket.frame_buffer):
         length = self.length
         if limit is not None and length is not None and length > limit:
             raise _TooBig(length, limit)
+
+    def take_text(self, limit: int | None) -> bytearray | None:
+        """The payload of a whole final unmasked text frame at the buffer's head, consumed.
+
+        ``None`` (nothing consumed) for anything else: an incomplete frame,
+        another opcode, a fragment, reserved bits, a mask, a payload over
+        64 KiB or over ``limit``; the decoder deals with those.
+        """
+        buf = self._buf
+        pos = self._pos
+        size = len(buf)
+        if size - pos < 2 or buf[pos] != 0x81:
+            return None
+        length = buf[pos + 1]
+        if length < 126:
+            start = pos + 2
+        elif length == 126 and size - pos >= 4:
+            length = (buf[pos + 2] << 8) | buf[pos + 3]
+            start = pos + 4
+        else:
+            return None
+        end = start + length
+        if end > size or (limit is not None and length > limit):
+            return None
+        self._pos = end
+        return buf[start:end]
+
+    def needs_bytes(self, limit: int | None) -> bool:
+        """Whether the frame at the buffer's head is incomplete and should be read whole first.
+
+        False for a complete frame and for one the decoder must see while it
+        is still arriving (a mask, a payload over 64 KiB or over ``limit``: it
+        fails those before reading the payload).
+        """
+        buf = self._buf
+        pos = self._pos
+        available = len(buf) - pos
+        if available < 2:
+            return True
+        second = buf[pos + 1]
+        if second & 0x80 or second == 127:
+            return False
+        if second == 126:
+            if available < 4:
+                return True
+            length: int = (buf[pos + 2] << 8) | buf[pos + 3]
+            header = 4
+        else:
+            length = second
+            header = 2
+        if limit is not None and length > limit:
+            return False
+        return available < header + length
 
     def has_frame(self) -> bool:
         """Whether a whole frame is already buffered (so reading it needs no system call)."""
@@ -167,6 +328,17 @@ class _FrameReader(websocket.frame_buffer):
         return available >= header + length
 
 
+def _readable(sock: socket.socket, timeout: float) -> bool:
+    """Whether ``sock`` has bytes to read (TLS: buffered or on the wire) within ``timeout``."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(max(timeout * 1000.0, 1.0)))
+    return bool(select.select([sock], [], [], timeout)[0])  # pragma: no cover - Windows
+
+
 class SyncTransport:
     """A blocking WebSocket connection that sends and receives text frames.
 
@@ -191,10 +363,15 @@ class SyncTransport:
         self._control_lock = threading.Lock()
         self._control_queue: list[bytes] = []
         self._state_lock = threading.Lock()
+        # Notified when the connection ends and when a read ends while closing.
+        self._state_changed = threading.Condition(self._state_lock)
         # Set when the connection is over (error recorded, socket shut down).
         self._ended = threading.Event()
         self._error: errors.ConnectionClosedError | None = None
         self._reading = False
+        self._draining = False  # close() reads the server's answer itself
+        self._keys = os.urandom(4 * _KEYS_PER_POOL)
+        self._key_count = itertools.count()
         self._closing = False
         self._close_sent = False
         self._torn_down = False
@@ -320,7 +497,14 @@ class SyncTransport:
         """
         if self._closing or self._error is not None:
             raise self._closed_error()
-        frame = websocket.ABNF.create_frame(text, _OP_TEXT).format()
+        payload = text.encode()
+        # itertools.count is atomic, so concurrent senders take distinct keys
+        # without a lock; the one taking index 0 refills the pool.
+        index = next(self._key_count) % _KEYS_PER_POOL
+        if not index:
+            self._keys = os.urandom(4 * _KEYS_PER_POOL)
+        key = self._keys[4 * index : 4 * index + 4]
+        frame = b"".join((_text_header(len(payload)), key, _masked(payload, key)))
         try:
             with self._write_lock:
                 self._sock.sendall(frame)
@@ -387,11 +571,16 @@ class SyncTransport:
 
     # -- reading ------------------------------------------------------------
 
-    def receive(self) -> list[str | bytes]:
+    def receive(self, timeout: float | None = None) -> list[str | bytes]:
         """Block until messages arrive; return every complete one buffered (at least one).
 
         ``str`` is a text frame, ``bytes`` a binary frame. Server pings are
         answered here. Only one thread may be in ``receive()`` at a time.
+
+        With a ``timeout`` (seconds), returns an empty list when no message
+        was complete in time; the bytes of a message still arriving stay
+        buffered for the next call, as they do when the read is interrupted by
+        an exception (``KeyboardInterrupt``) while it waits for the network.
 
         Raises:
             errors.ConnectionClosedError: the connection is over; the message
@@ -401,6 +590,10 @@ class SyncTransport:
             RuntimeError: another thread is already in ``receive()``.
         """
         with self._state_lock:
+            if self._draining:
+                # close() reads the server's answer to its close frame.
+                while self._error is None and self._draining:
+                    self._state_changed.wait()
             # Set by the call that saw the end (after returning the messages
             # that came before it).
             if self._error is not None:
@@ -409,20 +602,47 @@ class SyncTransport:
                 raise RuntimeError("another thread is already in receive()")
             self._reading = True
         try:
+            self._reader.deadline = None if timeout is None else time.monotonic() + timeout
             return self._receive()
         finally:
             with self._state_lock:
                 self._reading = False
+                if self._closing:
+                    self._state_changed.notify_all()
 
     def _receive(self) -> list[str | bytes]:
         out: list[str | bytes] = []
         reader = self._reader
         max_size = self._max_size
         while True:
-            if max_size is not None:
-                reader.limit = max_size - self._frag_size
+            limit = None if max_size is None else max_size - self._frag_size
+            if reader.header is None and self._frag_parts is None:
+                # The fast path: whole text frames straight from the buffer.
+                payload = reader.take_text(limit)
+                if payload is not None:
+                    try:
+                        out.append(payload.decode())
+                    except UnicodeDecodeError as exc:
+                        return self._bad_utf8(out, exc)
+                    continue
+                if reader.needs_bytes(limit):
+                    if out:
+                        return out
+                    try:
+                        reader.fill()
+                    except _ReadTimeout:
+                        return out
+                    except (_PeerEOF, OSError, ssl.SSLError, ValueError) as exc:
+                        # ValueError: close() closed the socket under us.
+                        return self._end(out, _ABNORMAL_CLOSURE, None, exc)
+                    continue
+            elif out and not reader.has_frame():
+                return out
+            reader.limit = limit
             try:
                 frame = reader.recv_frame()
+            except _ReadTimeout:
+                return out
             except _TooBig as exc:
                 so_far = f" (after {self._frag_size} bytes of fragments)" if self._frag_size else ""
                 return self._end(
@@ -562,6 +782,7 @@ class SyncTransport:
         with self._state_lock:
             if self._error is None:
                 self._error = error
+            self._state_changed.notify_all()
         self._teardown()
         if out:
             return out
@@ -584,29 +805,47 @@ class SyncTransport:
         """Close the connection from any thread; idempotent; never raises a connection error.
 
         Sends a close frame if the connection is still open (right away, or
-        after a write in progress; it never waits for the write lock). If a
-        thread is blocked in :meth:`receive`, it gets ``close_timeout`` seconds
-        to read the server's answer; then the socket is shut down, which makes
-        that ``receive()`` (and a blocked ``send()``) raise
+        after a write in progress; it never waits for the write lock), then
+        waits up to ``close_timeout`` seconds for the server's answer: a thread
+        in :meth:`receive` reads it, else this call reads it itself (messages
+        arriving meanwhile are dropped). Then the socket is shut down, which
+        makes a blocked ``receive()`` (and a blocked ``send()``) raise
         :class:`~mediamtx_camera_sdk.errors.ConnectionClosedError`.
         """
         with self._state_lock:
-            if self._closing:
-                first = False
-            else:
-                self._closing = True
-                first = True
-            reading = self._reading
+            first = not self._closing
+            self._closing = True
             ended = self._error is not None
         if first and not ended:
             self._send_close_once(_NORMAL_CLOSURE)
-            if reading:
-                # The reader sees the server's close frame and tears down.
-                self._ended.wait(self._close_timeout)
+            self._await_close_answer(time.monotonic() + self._close_timeout)
         with self._state_lock:
             if self._error is None:
                 self._error = errors.ConnectionClosedError(
                     f"the connection to {self._endpoint.netloc} was closed by the client",
                     data={"code": _NORMAL_CLOSURE, "reason": ""},
                 )
+            self._state_changed.notify_all()
         self._teardown()
+
+    def _await_close_answer(self, deadline: float) -> None:
+        """Wait until ``deadline`` for the close answer; read it when nobody else reads."""
+        with self._state_lock:
+            while self._reading and self._error is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._state_changed.wait(left)
+            if self._error is not None:
+                return
+            self._reading = self._draining = True
+        try:
+            self._reader.deadline = deadline
+            while time.monotonic() < deadline:
+                self._receive()  # what still arrives answers calls given up on
+        except errors.ConnectionClosedError:
+            pass  # the answer came (or the connection failed): closed either way
+        finally:
+            with self._state_lock:
+                self._reading = self._draining = False
+                self._state_changed.notify_all()

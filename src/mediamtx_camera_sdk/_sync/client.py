@@ -38,6 +38,7 @@ import os
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Final, TypeVar
@@ -86,6 +87,12 @@ __all__ = ["SyncCameraClient", "SyncEventStream"]
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
 
+#: How long the reader thread stands by after a call started before it reads
+#: the socket itself (callers read while they wait; see the module docstring).
+#: Also the longest a notification waits in the socket while the application
+#: makes calls with pauses between them.
+STANDBY: Final = 0.02
+
 
 def _discard_awaitable(value: object) -> None:
     """Close a coroutine nobody will await (else Python warns that it never ran)."""
@@ -111,11 +118,18 @@ def _not_sync(what: str, param: str) -> InvalidParamsError:
     )
 
 
-class _Waiter:
-    """A one-shot wake-up for one call: a lock held until the call ends.
+def _ended(call: PendingCall) -> bool:
+    """Whether ``call`` has ended (read again after another thread may have ended it)."""
+    return call.done
 
-    Cheaper than a ``threading.Event`` (one lock, no condition), which counts
-    when thousands of calls are in flight.
+
+class _Waiter:
+    """The wake-up of one waiting caller: a lock it blocks on, released to wake it.
+
+    Released when the call ends, or to offer the caller the read role; wake-ups
+    coalesce (a binary semaphore), so the caller checks why it woke. Cheaper
+    than a ``threading.Event`` (one lock, no condition), which counts when
+    thousands of calls are in flight; only callers that wait get one.
     """
 
     __slots__ = ("_lock",)
@@ -125,7 +139,7 @@ class _Waiter:
         self._lock.acquire()
 
     def set(self) -> None:
-        # A call ends once; a second set() (never expected) must not raise.
+        # A second wake-up before the caller woke coalesces with the first.
         with contextlib.suppress(RuntimeError):
             self._lock.release()
 
@@ -357,6 +371,14 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._streams: set[SyncEventStream] = set()
         self._last_sent = 0.0
         self._last_received = 0.0
+        # The read role (under _lock): the transport that a caller or the
+        # reader thread is reading now (free when it is not the current one),
+        # the waiting callers' calls (oldest first, some already done), when
+        # the latest call started, and where the reader thread stands by.
+        self._read_role: SyncTransport | None = None
+        self._read_queue: deque[PendingCall] = deque()
+        self._last_call = 0.0
+        self._standby = threading.Condition(self._lock)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> SyncCameraClient:
@@ -445,6 +467,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                     ClientClosedError("the client was disconnected")
                 )
             self._set_state(IDLE)
+            self._standby.notify_all()
             self._stop.set()
             threads, self._threads = self._threads, set()
         self._wake(calls)
@@ -543,9 +566,10 @@ class SyncCameraClient(SyncApi, ClientBase):
                 deadline=time.monotonic() + timeout,
                 timeout=timeout,
             )
-            call.waiter = _Waiter()
+            self._last_call = time.monotonic()
             transport = self._transport
-        return self._await_call(call, transport)
+            reading = self._claim_read(call, transport)
+        return self._await_call(call, transport, reading)
 
     def _op_fetch_token(self, op: FetchToken, gated: bool) -> str:
         return self._fetch_token()
@@ -612,7 +636,8 @@ class SyncCameraClient(SyncApi, ClientBase):
         gated: bool,
     ) -> Any:
         seconds = self._timeout(timeout)
-        deadline = time.monotonic() + seconds
+        now = time.monotonic()
+        deadline = now + seconds
         with self._lock:
             if gated:
                 while self._state != READY:
@@ -624,63 +649,225 @@ class SyncCameraClient(SyncApi, ClientBase):
                         raise self._unready_timeout(method, seconds)
                     self._state_changed.wait(left)
             call = self._protocol.start_call(method, params, deadline=deadline, timeout=seconds)
-            # Set before the lock is released: the reply may come at once.
-            call.waiter = _Waiter()
+            self._last_call = now
             transport = self._transport
-        return self._await_call(call, transport)
+            # Decided before the lock is released: the reply may come at once.
+            reading = self._claim_read(call, transport)
+        return self._await_call(call, transport, reading)
 
-    def _await_call(self, call: PendingCall, transport: SyncTransport | None) -> Any:
-        waiter: _Waiter = call.waiter
+    def _claim_read(self, call: PendingCall, transport: SyncTransport | None) -> bool:
+        """Give the caller of ``call`` the read role if it is free, else queue it (``_lock`` held).
+
+        True: the caller reads ``transport`` itself. False: it waits on its
+        waiter, woken when the call ends or when the role is offered to it.
+        """
+        if transport is not None and self._read_role is not transport:
+            self._read_role = transport
+            return True
+        if call.waiter is None:
+            call.waiter = _Waiter()
+        self._read_queue.append(call)
+        return False
+
+    def _release_read(self, transport: SyncTransport) -> _Waiter | None:
+        """Leave the read role on ``transport`` (``_lock`` held); the waiter to offer it to.
+
+        The oldest waiting caller whose call has not ended gets the role
+        (the caller sets the returned waiter once the lock is released); with
+        none, the role stays free for the next caller or the reader thread.
+        """
+        if self._read_role is transport:
+            self._read_role = None
+        return self._next_reader()
+
+    def _next_reader(self) -> _Waiter | None:
+        queue = self._read_queue
+        while queue:
+            call = queue.popleft()
+            if not call.done:
+                waiter: _Waiter = call.waiter
+                return waiter
+        return None
+
+    def _pass_offer(self) -> None:
+        """After waiting: if the role is free while callers wait, offer it to one.
+
+        A caller that woke for the role but returned without reading (its
+        call ended, timed out or was interrupted meanwhile) must not keep the
+        offer from the callers still waiting.
+        """
+        if self._read_role is self._transport or not self._read_queue:
+            return  # read without the lock: whoever changes either offers or reads
+        with self._lock:
+            waiter = None if self._read_role is self._transport else self._next_reader()
+        if waiter is not None:
+            waiter.set()
+
+    def _await_call(self, call: PendingCall, transport: SyncTransport | None, reading: bool) -> Any:
+        """Send ``call`` and return its outcome, reading the socket while nobody else does."""
+        waited = False
         try:
             if transport is not None:
                 try:
                     transport.send(call.text)
                 except ConnectionError as exc:
                     # The reader sees the same failure; fail every pending call now.
+                    if reading:
+                        reading = False
+                        with self._lock:
+                            self._release_read(transport)
                     self._lost(transport, exc)
             self._last_sent = time.monotonic()
             deadline = call.deadline if call.deadline is not None else time.monotonic()
-            while not waiter.wait(deadline - time.monotonic()):
-                # The call's time is up: let the core fail every overdue call
-                # (it reports the timeout and forgets the call).
-                with self._lock:
-                    expired = self._protocol.expire(time.monotonic())
-                self._wake(expired)
-                if call.done:
-                    break
+            while not call.done:
+                if reading and transport is not None:
+                    reading = False
+                    self._read_for(call, transport, deadline)
+                    if _ended(call):
+                        break
+                else:
+                    waited = True
+                    waiter: _Waiter = call.waiter
+                    if waiter.wait(deadline - time.monotonic()):
+                        # The call ended, or the read role is offered.
+                        with self._lock:
+                            if _ended(call):
+                                break
+                            transport = self._transport
+                            reading = self._claim_read(call, transport)
+                        continue
+                if time.monotonic() >= deadline:
+                    # The call's time is up: let the core fail every overdue
+                    # call (it reports the timeout and forgets the call).
+                    with self._lock:
+                        expired = self._protocol.expire(time.monotonic())
+                        if not _ended(call):  # pragma: no cover - the deadline is in the core
+                            self._protocol.cancel(call)
+                    self._wake(expired)
+                else:
+                    with self._lock:
+                        if not _ended(call):
+                            transport = self._transport
+                            reading = self._claim_read(call, transport)
         except BaseException:  # e.g. KeyboardInterrupt: leave nothing pending behind
             with self._lock:
                 self._protocol.cancel(call)
+            self._pass_offer()
             raise
+        if waited:
+            self._pass_offer()
         return call.outcome()
+
+    def _read_for(self, call: PendingCall, transport: SyncTransport, deadline: float) -> None:
+        """Read ``transport`` (holding the read role) until ``call`` ends or ``deadline``.
+
+        Every frame goes to the core, as in the reader thread: other callers'
+        replies wake them, notifications are dispatched. The role is left
+        (offered to a waiting caller) before returning, also on an exception.
+        """
+        protocol = self._protocol
+        offer: _Waiter | None = None
+        held = True
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                frames = transport.receive(left)
+                if not frames:
+                    continue
+                self._last_received = time.monotonic()
+                with self._lock:
+                    events = []
+                    if transport is self._transport:
+                        for frame in frames:
+                            events.extend(protocol.receive_text(frame))
+                    if call.done:
+                        offer = self._release_read(transport)
+                        held = False
+                self._deliver(events)
+                if not held:
+                    break
+        except ConnectionError as exc:
+            with self._lock:
+                self._release_read(transport)  # the loss wakes every waiting caller
+            self._lost(transport, exc)
+            return
+        except BaseException:
+            with self._lock:
+                offer = self._release_read(transport)
+            if offer is not None:
+                offer.set()
+            raise
+        if held:  # the deadline passed
+            with self._lock:
+                offer = self._release_read(transport)
+        if offer is not None:
+            offer.set()
+
+    def _deliver(self, events: list[Any]) -> None:
+        """Act on what the core reported for received frames (no lock held)."""
+        for event in events:
+            if type(event) is CallCompleted:
+                waiter = event.call.waiter
+                if waiter is not None:
+                    waiter.set()
+            elif type(event) is Notification:
+                self._dispatch(event)
+            else:
+                logger.warning("protocol violation from %s: %r", self.url, event)
 
     # ------------------------------------------------------------ background threads
 
     def _reader(self, transport: SyncTransport) -> None:
+        """Read ``transport`` whenever no caller does, until it is replaced or lost.
+
+        Stands by while calls are being made (callers read their replies
+        themselves) and reads once no call started for ``STANDBY`` seconds
+        and no caller holds the read role: notifications then still arrive
+        while the application makes no calls. After each read it leaves the
+        role, offering it to a waiting caller if there is one.
+        """
         protocol = self._protocol
+        standby = self._standby
+        holding = False
         try:
             while True:
+                with self._lock:
+                    while True:
+                        if transport is not self._transport:
+                            return  # replaced or lost: its frames belong to nobody now
+                        if self._read_role is transport:
+                            wait = STANDBY  # a caller reads
+                        else:
+                            wait = self._last_call + STANDBY - time.monotonic()
+                            if wait <= 0:
+                                self._read_role = transport
+                                holding = True
+                                break
+                        standby.wait(wait)
                 frames = transport.receive()
                 self._last_received = time.monotonic()
                 events = []
                 with self._lock:
-                    if transport is not self._transport:
-                        return  # a replaced connection: its frames belong to nobody now
-                    for frame in frames:
-                        events.extend(protocol.receive_text(frame))
-                for event in events:
-                    if type(event) is CallCompleted:
-                        waiter = event.call.waiter
-                        if waiter is not None:
-                            waiter.set()
-                    elif type(event) is Notification:
-                        self._dispatch(event)
-                    else:
-                        logger.warning("protocol violation from %s: %r", self.url, event)
+                    if transport is self._transport:
+                        for frame in frames:
+                            events.extend(protocol.receive_text(frame))
+                    holding = False
+                    offer = self._release_read(transport)
+                if offer is not None:
+                    offer.set()
+                self._deliver(events)
         except ConnectionError as exc:
+            if holding:
+                with self._lock:
+                    self._release_read(transport)
             self._lost(transport, exc)
         except Exception as exc:  # a bug: fail loudly in the log, recover the connection
             logger.exception("reader failed")
+            if holding:
+                with self._lock:
+                    self._release_read(transport)
             self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
 
     def _abort(self, exc: ConnectionError) -> None:
@@ -694,6 +881,7 @@ class SyncCameraClient(SyncApi, ClientBase):
             if transport is not self._transport:
                 return
             self._transport = None
+            self._standby.notify_all()
             established = self._state == READY and self._running
             calls = self._protocol.connection_lost(exc) if self._protocol.connected else []
             reconnect = established and self._settings.reconnect
