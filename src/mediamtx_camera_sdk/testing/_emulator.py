@@ -32,6 +32,7 @@ from websockets.http11 import Request, Response
 from . import _constants as C
 from ._auth import AuthFailure, Authority, Session
 from ._dialects import Controls, CurrentDialect, Dialect, LegacyDialect, Metrics, error_reply
+from ._loop_thread import LoopThread
 from ._world import Fault, World, is_safe_name
 
 __all__ = ["CameraServiceEmulator", "ConnectionRecord"]
@@ -277,8 +278,7 @@ class CameraServiceEmulator:
         )
         self._lock = threading.RLock()
         self._changed = threading.Condition()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop_thread = LoopThread("camera-service-emulator", "the emulator")
         self._server: Server | None = None
         self._conns: dict[int, _Connection] = {}
         self._records: dict[int, ConnectionRecord] = {}
@@ -342,7 +342,7 @@ class CameraServiceEmulator:
     @property
     def running(self) -> bool:
         """True between start() and stop()."""
-        return self._thread is not None
+        return self._loop_thread.running
 
     # --------------------------------------------------------- credentials
 
@@ -381,14 +381,7 @@ class CameraServiceEmulator:
             OSError: if the address cannot be bound.
         """
         with self._lock:
-            if self._thread is not None:
-                raise RuntimeError("the emulator is already running")
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(
-                target=self._run_loop, args=(loop,), name="camera-service-emulator", daemon=True
-            )
-            thread.start()
-            self._loop, self._thread = loop, thread
+            self._loop_thread.start()
             try:
                 self._run(self._open())
             except BaseException:
@@ -401,7 +394,7 @@ class CameraServiceEmulator:
         Recordings in progress are stopped first. Does nothing when not running.
         """
         with self._lock:
-            if self._thread is None:
+            if not self._loop_thread.running:
                 return
             try:
                 self._run(self._close())
@@ -618,43 +611,19 @@ class CameraServiceEmulator:
         return list(self._conns.values())
 
     def _require_running(self) -> None:
-        if self._thread is None:
+        if not self._loop_thread.running:
             raise RuntimeError("the emulator is not running")
 
-    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-        finally:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
     def _end_thread(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10.0)
-        self._loop = self._thread = None
+        self._loop_thread.stop()
         self._server = None
 
     def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            coro.close()
-            raise RuntimeError("the emulator is not running")
-        if threading.current_thread() is thread:
-            coro.close()
-            raise RuntimeError("emulator control methods cannot be called from its own loop")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
+        return self._loop_thread.run(coro, timeout)
 
     def _on_loop(self, fn: Callable[[], T]) -> T:
         # Not running: nothing else touches the world, so run it right here.
-        if self._thread is None:
+        if not self._loop_thread.running:
             with self._lock:
                 return fn()
 

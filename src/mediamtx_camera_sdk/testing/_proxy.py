@@ -39,6 +39,8 @@ from typing import Any, Final, TypeVar
 
 import anyio.to_thread
 
+from ._loop_thread import LoopThread
+
 __all__ = ["FaultProxy"]
 
 T = TypeVar("T")
@@ -146,8 +148,7 @@ class FaultProxy:
         self._port = port
         self._lock = threading.Lock()  # start/stop
         self._changed = threading.Condition()  # counters and the open-connection count
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop_thread = LoopThread("fault-proxy", "the proxy")
         self._server: asyncio.AbstractServer | None = None
         self._links: dict[int, _Link] = {}
         self._record = record
@@ -204,7 +205,7 @@ class FaultProxy:
     @property
     def running(self) -> bool:
         """True between start() and stop()."""
-        return self._thread is not None
+        return self._loop_thread.running
 
     @property
     def open_connections(self) -> int:
@@ -273,14 +274,7 @@ class FaultProxy:
             OSError: if the address cannot be bound.
         """
         with self._lock:
-            if self._thread is not None:
-                raise RuntimeError("the proxy is already running")
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(
-                target=self._run_loop, args=(loop,), name="fault-proxy", daemon=True
-            )
-            thread.start()
-            self._loop, self._thread = loop, thread
+            self._loop_thread.start()
             try:
                 self._run(self._open())
             except BaseException:
@@ -290,7 +284,7 @@ class FaultProxy:
     def stop(self) -> None:
         """Stop: reset every connection, stop listening, end the thread. Idempotent."""
         with self._lock:
-            if self._thread is None:
+            if not self._loop_thread.running:
                 return
             try:
                 self._run(self._close())
@@ -453,35 +447,11 @@ class FaultProxy:
             raise RuntimeError("the proxy is not running")
         return self._flowing
 
-    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-        finally:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
     def _end_thread(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10.0)
-        self._loop = self._thread = None
+        self._loop_thread.stop()
 
     def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            coro.close()
-            raise RuntimeError("the proxy is not running")
-        if threading.current_thread() is thread:
-            coro.close()
-            raise RuntimeError("proxy control methods cannot be called from its own loop")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
+        return self._loop_thread.run(coro, timeout)
 
     def _on_loop(self, fn: Callable[[], T]) -> T:
         async def call() -> T:
