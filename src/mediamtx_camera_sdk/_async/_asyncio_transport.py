@@ -29,12 +29,12 @@ from collections.abc import Callable
 from typing import Final, cast
 
 import anyio
-from websockets.exceptions import InvalidState
 from websockets.frames import CloseCode
 from websockets.protocol import State
 
 from .. import errors
 from .._tls import Endpoint, connect_error, handshake_failed
+from .._wsframe import MaskKeys, text_frame
 from ._transport import AsyncTransport, _again, _Session
 
 __all__ = ["AsyncioTransport"]
@@ -231,6 +231,7 @@ class AsyncioTransport(AsyncTransport):
         self._ws = protocol.ws
         self._close_timeout = close_timeout
         self._closing = False
+        self._keys = MaskKeys()
 
     @classmethod
     async def _open(
@@ -299,13 +300,13 @@ class AsyncioTransport(AsyncTransport):
     async def send(self, text: str) -> None:
         protocol = self._protocol
         ws = self._ws
-        if self._closing or ws.state is not _OPEN or protocol._transport().is_closing():
+        transport = protocol._transport()
+        if self._closing or ws.state is not _OPEN or transport.is_closing():
             raise self._closed_error()
-        try:
-            ws.send_text(text.encode())
-        except InvalidState as exc:  # pragma: no cover - state checked just above
-            raise self._closed_error() from exc
-        protocol.write_pending()
+        # The frame goes straight to the socket, not through the protocol's
+        # output buffer: whatever the protocol queued (a pong, a close) was
+        # written by the data_received that queued it, so nothing overtakes.
+        transport.write(text_frame(text.encode(), self._keys.take()))
         if protocol.writing_paused:
             await protocol.drain()
             if protocol.error is not None:
