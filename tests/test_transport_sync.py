@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 import ssl
+import struct
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import trustme
+from websockets.frames import Opcode
+from websockets.server import ServerProtocol
 
 from _ws_server import (
     REJECT_PATH,
@@ -22,6 +27,7 @@ from _ws_server import (
     unused_port,
 )
 from mediamtx_camera_sdk import errors
+from mediamtx_camera_sdk._sync import _transport
 from mediamtx_camera_sdk._sync._transport import SyncTransport
 from mediamtx_camera_sdk._tls import _reset_warning_state
 
@@ -114,9 +120,13 @@ class Reader:
         assert not self.thread.is_alive(), "the reader thread is still blocked"
 
 
-def drain_close_codes(server: WsServer) -> None:
-    while not server.close_codes.empty():
-        server.close_codes.get()
+@pytest.fixture
+def fresh_server() -> Iterator[WsServer]:
+    """A server of its own, for tests reading close codes (the shared server's
+    connections from earlier tests may still be reporting theirs)."""
+    srv = WsServer()
+    yield srv
+    srv.stop()
 
 
 # -- basics -------------------------------------------------------------------
@@ -274,8 +284,8 @@ def test_abrupt_server_disconnect_raises_connection_closed(transport: SyncTransp
     assert transport.close_code == 1006
 
 
-def test_close_from_another_thread_unblocks_receive(server: WsServer) -> None:
-    drain_close_codes(server)
+def test_close_from_another_thread_unblocks_receive(fresh_server: WsServer) -> None:
+    server = fresh_server
     before = set(threading.enumerate())
     transport = SyncTransport.connect(server.url)
     reader = Reader(transport)
@@ -289,8 +299,8 @@ def test_close_from_another_thread_unblocks_receive(server: WsServer) -> None:
     assert set(threading.enumerate()) == before  # nothing left running
 
 
-def test_close_without_a_reader(server: WsServer) -> None:
-    drain_close_codes(server)
+def test_close_without_a_reader(fresh_server: WsServer) -> None:
+    server = fresh_server
     before = set(threading.enumerate())
     transport = SyncTransport.connect(server.url)
     transport.close()
@@ -502,3 +512,128 @@ def test_ssl_context_with_ws_url_is_refused(
 def test_bad_arguments(server: WsServer, call: Callable[[str], object]) -> None:
     with pytest.raises(ValueError, match=r"max_size|scheme"):
         call(server.url)
+
+
+# -- framing, read timeouts, interrupted reads ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 3, 4, 5, 125, 126, 127, 65535, 65536, 200_001], ids=lambda n: f"{n}B"
+)
+def test_frames_of_every_header_size_round_trip(transport: SyncTransport, size: int) -> None:
+    # Masked by the client (header, key, payload XOR key), echoed unmasked by
+    # the server: both framings must agree at each length boundary.
+    text = ("é✓x" * (size // 3 + 1))[:size]
+    transport.send(text)
+    assert transport.receive() == [text]
+
+
+def _partial_frame_script(
+    frame: bytes, cut: int, go: threading.Event
+) -> Callable[[socket.socket, ServerProtocol, RawServer], None]:
+    """Send ``frame[:cut]``, wait for ``go``, send the rest and a short text frame."""
+
+    def script(conn: socket.socket, protocol: ServerProtocol, server: RawServer) -> None:
+        conn.sendall(frame[:cut])
+        go.wait(WAIT)
+        conn.sendall(frame[cut:] + b"\x81\x04next")
+        server.released.wait(WAIT)
+
+    return script
+
+
+def _text_frame(payload: bytes) -> bytes:
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 65536:
+        return b"\x81\x7e" + struct.pack("!H", size) + payload
+    return b"\x81\x7f" + struct.pack("!Q", size) + payload
+
+
+@pytest.mark.parametrize(
+    ("size", "cut"),
+    [(10, 1), (10, 5), (300, 3), (300, 150), (100_000, 5), (100_000, 50_000)],
+    ids=["small-header", "small-payload", "medium-header", "medium", "large-header", "large"],
+)
+def test_a_read_timeout_keeps_a_message_still_arriving(size: int, cut: int) -> None:
+    payload = ("ü" * size).encode()[:size]
+    go = threading.Event()
+    raw = RawServer(_partial_frame_script(_text_frame(payload), cut, go))
+    try:
+        transport = SyncTransport.connect(raw.url, close_timeout=0.1)  # no close answer
+        assert transport.receive(timeout=0.05) == []
+        assert transport.receive(timeout=0.0) == []
+        go.set()
+        messages, _ = receive_n(transport, 2)
+        assert messages == [payload.decode(), "next"]
+        transport.close()
+    finally:
+        raw.close()
+
+
+def test_an_interrupted_read_keeps_its_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KeyboardInterrupt while waiting for the network: no byte of a message is lost."""
+    payload = b"x" * 1000
+    go = threading.Event()
+    raw = RawServer(_partial_frame_script(_text_frame(payload), 500, go))
+    original = _transport._FrameReader._read_some
+    interrupted = threading.Event()
+
+    def read_some(self: Any) -> int:
+        if not interrupted.is_set() and self._buf:
+            interrupted.set()  # half the message is buffered: interrupt the next wait
+            raise KeyboardInterrupt
+        return original(self)
+
+    monkeypatch.setattr(_transport._FrameReader, "_read_some", read_some)
+    try:
+        transport = SyncTransport.connect(raw.url, close_timeout=0.1)  # no close answer
+        with pytest.raises(KeyboardInterrupt):
+            transport.receive()
+        assert interrupted.is_set()
+        go.set()
+        messages, _ = receive_n(transport, 2)
+        assert messages == [payload.decode(), "next"]
+        transport.close()
+    finally:
+        raw.close()
+
+
+def _script_close_answer(conn: socket.socket, protocol: ServerProtocol, server: RawServer) -> None:
+    """Answer the client's close frame with code 4005 (not an echo of 1000)."""
+    while True:
+        frames = server.read_frames(conn, protocol)
+        if not frames:
+            return
+        if any(frame.opcode is Opcode.CLOSE for frame in frames):
+            conn.sendall(b"\x88\x02" + struct.pack("!H", 4005))
+            server.released.wait(WAIT)
+            return
+
+
+def test_close_without_a_reader_reads_the_servers_answer() -> None:
+    raw = RawServer(_script_close_answer)
+    try:
+        transport = SyncTransport.connect(raw.url, close_timeout=WAIT)
+        transport.close()
+        assert transport.close_code == 4005  # the server's answer was read
+        with pytest.raises(errors.ConnectionClosedError, match="closed by the client"):
+            transport.receive()
+    finally:
+        raw.close()
+
+
+def test_receive_waits_while_close_reads_the_answer() -> None:
+    """A receive() overlapping close()'s own read of the answer waits for it, then raises."""
+    raw = RawServer(script_linger)
+    try:
+        transport = SyncTransport.connect(raw.url, close_timeout=0.2)
+        closer = threading.Thread(target=transport.close)
+        closer.start()
+        with pytest.raises(errors.ConnectionClosedError):
+            receive_n(transport, 1)  # nothing comes: it ends with the close
+        closer.join(WAIT)
+        assert not closer.is_alive()
+    finally:
+        raw.close()

@@ -195,7 +195,11 @@ class _FrameReader(websocket.frame_buffer):
                 if left <= 0:
                     raise _ReadTimeout
                 if self._kernel_timeout:
-                    self._set_rcvtimeo(min(left, _READ_SLICE))
+                    current = self._rcvtimeo
+                    # Shorter than what is left, and not so short that the
+                    # read wakes up for nothing again and again.
+                    if current > left or (current < _READ_SLICE and current < left / 2):
+                        self._set_rcvtimeo(_slice_for(left))
                 elif not _readable(sock, left):
                     raise _ReadTimeout
             elif self._kernel_timeout and self._rcvtimeo != _READ_SLICE:
@@ -326,6 +330,19 @@ class _FrameReader(websocket.frame_buffer):
         if second & 0x80:
             header += 4
         return available >= header + length
+
+
+def _slice_for(left: float) -> float:
+    """The SO_RCVTIMEO for a read with ``left`` seconds to go: at most ``left``.
+
+    Rounded down to 10 ms, so that calls made with the same timeout share one
+    setting instead of setting the socket option before every read.
+    """
+    if left >= _READ_SLICE:
+        return _READ_SLICE
+    if left > 0.01:
+        return int(left * 100) / 100
+    return left
 
 
 def _readable(sock: socket.socket, timeout: float) -> bool:
@@ -508,7 +525,8 @@ class SyncTransport:
         try:
             with self._write_lock:
                 self._sock.sendall(frame)
-                self._write_control_frames()
+                if self._control_queue:
+                    self._write_control_frames()
         except (OSError, ssl.SSLError, ValueError) as exc:
             # ValueError: the socket was closed by another thread (fd -1).
             raise self._closed_error(exc) from exc
