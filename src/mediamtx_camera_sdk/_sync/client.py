@@ -1,32 +1,54 @@
 """``SyncCameraClient``: the blocking client, on ``websocket-client`` and threads.
 
-A thin adapter, like the async client: it opens the transport, runs one reader
-thread per connection, blocks each caller until its reply, sleeps between
-reconnect attempts and runs handlers. Every protocol decision is made by the
-sans-IO core (:mod:`..protocol`) or the shared client logic (:mod:`.._base`,
+A thin adapter, like the async client: it opens the transport, reads it, blocks
+each caller until its reply, sleeps between reconnect attempts and runs
+handlers. Every protocol decision is made by the sans-IO core
+(:mod:`..protocol`) or the shared client logic (:mod:`.._base`,
 :mod:`.._flows`), driven here by blocking instead of awaiting.
+
+Callers read (leader/follower). A caller waiting for its reply reads the socket
+itself while no other thread does: it takes the *read role* (``_read_role``,
+under ``_lock``) when it starts its call, reads with its call's deadline, feeds
+every frame to the core exactly as the reader thread does (other callers'
+replies wake them, notifications go to the handlers, iterators and caches) and
+leaves the role once its own call ended or its time is up, offering it to the
+oldest caller still waiting (``_read_queue``). A caller that finds the role
+taken waits on its waiter, woken when its call ends or when the role is
+offered to it. So a thread making calls back to back sends, reads its reply
+and returns with no other thread involved (no hand-off, no wake-up per call).
 
 Threads (all daemons, all named ``mediamtx-sdk-*``; ``disconnect()`` stops and
 joins every one of them):
 
-- a *reader* per connection: ``transport.receive()`` in a loop, each frame fed
-  to the core;
+- a *reader* per connection, for when nobody calls: it stands by (on
+  ``_standby``) while calls are being made and takes the read role once no
+  call started for ``STANDBY`` seconds (20 ms) and no caller holds it; after
+  each read it leaves the role again, offering it to a waiting caller. So
+  notifications arrive at once while the application makes no calls, and
+  within ``STANDBY`` while it makes calls with pauses between them (during a
+  call, the caller reads them);
 - a *heartbeat*: a ``ping`` after ``heartbeat_interval`` idle seconds;
 - a *reconnect supervisor* while a dropped connection is being restored;
 - one *handler worker* per event handler, started on its first event, so a
-  slow handler delays only its own events (never the reader, never replies).
+  slow handler delays only its own events (never a reader, never replies).
+
+A connection loss or server close seen by a reading caller goes through the
+same path as one seen by the reader thread (``_lost``: fail the pending calls,
+tell the application, reconnect). A caller interrupted while it reads
+(``KeyboardInterrupt`` in a notebook) leaves the role and cancels its call;
+the transport keeps every byte already received for the next reader.
 
 Locking: the core is not thread-safe, so every access to it (and to the
-connection state) happens under one lock, ``_lock``; a second lock,
-``_dispatch_lock``, guards the caches, handler workers and event iterators.
-Neither is ever held while user code runs (handlers, token provider, progress
-callbacks) or while blocking on the network.
+connection state and the read role) happens under one lock, ``_lock``; a
+second lock, ``_dispatch_lock``, guards the caches, handler workers and event
+iterators. Neither is ever held while user code runs (handlers, token
+provider, progress callbacks) or while blocking on the network.
 
-Callers block on a per-call waiter with the call's timeout; when it passes,
-the caller asks the core to expire overdue calls (``protocol.expire``) so that
-the core reports the timeout and forgets the call. Nothing here uses asyncio,
-so the client works where an event loop is already running (Jupyter, IPython,
-inside async code).
+Timeouts: a reading caller reads until its deadline; a waiting caller waits on
+its waiter until then. When it passes, the caller asks the core to expire
+overdue calls (``protocol.expire``) so that the core reports the timeout and
+forgets the call. Nothing here uses asyncio, so the client works where an
+event loop is already running (Jupyter, IPython, inside async code).
 """
 
 from __future__ import annotations
@@ -789,15 +811,18 @@ class SyncCameraClient(SyncApi, ClientBase):
                 if not held:
                     break
         except ConnectionError as exc:
-            with self._lock:
-                self._release_read(transport)  # the loss wakes every waiting caller
+            if held:
+                with self._lock:
+                    self._release_read(transport)  # the loss wakes every waiting caller
             self._lost(transport, exc)
             return
         except BaseException:
-            with self._lock:
-                offer = self._release_read(transport)
-            if offer is not None:
-                offer.set()
+            # Only while still held: once left, the role may be another thread's.
+            if held:
+                with self._lock:
+                    offer = self._release_read(transport)
+                if offer is not None:
+                    offer.set()
             raise
         if held:  # the deadline passed
             with self._lock:
