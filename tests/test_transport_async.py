@@ -1,7 +1,7 @@
 """The async WebSocket transport against real local servers.
 
-Every test runs three ways: the asyncio fast path, the anyio path on asyncio
-(forced), and the anyio path on trio.
+Every test runs four ways: the asyncio fast path, the anyio path on asyncio
+(forced), the trio fast path (raw socket) and the anyio path on trio (forced).
 """
 
 from __future__ import annotations
@@ -30,14 +30,15 @@ from _ws_server import (
 from mediamtx_camera_sdk import errors
 from mediamtx_camera_sdk._async._asyncio_transport import AsyncioTransport, _WsProtocol
 from mediamtx_camera_sdk._async._transport import AnyioTransport, AsyncTransport, _Session
+from mediamtx_camera_sdk._async._trio_transport import TrioTransport
 from mediamtx_camera_sdk._tls import _reset_warning_state, parse_url
 
 pytestmark = pytest.mark.anyio
 
-PATHS = [("asyncio", "auto"), ("asyncio", "anyio"), ("trio", "anyio")]
+PATHS = [("asyncio", "auto"), ("asyncio", "anyio"), ("trio", "auto"), ("trio", "anyio")]
 
 
-@pytest.fixture(params=PATHS, ids=["asyncio-fast", "asyncio-anyio", "trio-anyio"])
+@pytest.fixture(params=PATHS, ids=["asyncio-fast", "asyncio-anyio", "trio-fast", "trio-anyio"])
 def path(request: pytest.FixtureRequest) -> tuple[str, str]:
     return request.param  # type: ignore[no-any-return]
 
@@ -114,8 +115,10 @@ async def test_the_implementation_follows_the_backend(
     with anyio.fail_after(5):
         transport = await connect(server.url, implementation)
         try:
-            fast = anyio_backend == "asyncio" and implementation == "auto"
-            assert isinstance(transport, AsyncioTransport if fast else AnyioTransport)
+            expected: type[AsyncTransport] = AnyioTransport
+            if implementation == "auto":
+                expected = AsyncioTransport if anyio_backend == "asyncio" else TrioTransport
+            assert type(transport) is expected
         finally:
             await transport.aclose()
 

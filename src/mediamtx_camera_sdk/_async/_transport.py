@@ -41,7 +41,7 @@ import contextlib
 import logging
 import ssl
 from collections.abc import Callable
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import anyio
 import anyio.abc
@@ -462,6 +462,13 @@ class AsyncTransport(abc.ABC):
             return await AsyncioTransport._open(
                 endpoint, context, max_size, open_timeout, close_timeout, user_agent
             )
+        if implementation == "auto" and context is None:
+            # Plain ws:// on trio: the raw socket, read by the calling tasks.
+            from ._trio_transport import TrioTransport
+
+            return await TrioTransport._open(
+                endpoint, context, max_size, open_timeout, close_timeout, user_agent
+            )
         return await AnyioTransport._open(
             endpoint, context, max_size, open_timeout, close_timeout, user_agent
         )
@@ -529,6 +536,30 @@ class AsyncTransport(abc.ABC):
             Whether messages now go to ``receiver``.
         """
         return False
+
+    async def send_call(self, text: str, deadline: float) -> None:
+        """Send a call's frame, as :meth:`send`; on trio, may give up waiting at ``deadline``.
+
+        A transport that must wait to write (the server is not reading) stops
+        waiting at the call's ``deadline`` (on the event loop's clock): the
+        frame then stays queued and is written later, and the caller's call
+        times out as it must. By default this is :meth:`send`.
+
+        Raises:
+            errors.ConnectionClosedError: as :meth:`send`.
+        """
+        await self.send(text)
+
+    async def wait_reply(
+        self, waiter: Any, deliver: Callable[[AsyncTransport, list[str | bytes]], None]
+    ) -> None:
+        """Wait for a call's reply: until ``waiter`` (the client's trio waiter) is set.
+
+        A transport whose callers read (see :mod:`._trio_transport`) reads the
+        connection meanwhile when no other task does, handing every message to
+        ``deliver(self, messages)``; by default this only waits.
+        """
+        await waiter.wait()
 
     @abc.abstractmethod
     async def aclose(self) -> None:
@@ -796,10 +827,16 @@ class AnyioTransport(AsyncTransport):
             self._session.receive_eof()
             if self._error is None:
                 self._error = self._session.closure_error(self._cause)
-            await anyio.aclose_forcefully(self._stream)
+            await self._close_stream()
             self._finished.set()
 
     # -- closing ------------------------------------------------------------
+
+    async def _close_stream(self) -> None:
+        await anyio.aclose_forcefully(self._stream)
+
+    def _closing_started(self) -> None:
+        """Hook: :meth:`aclose` has begun (the close frame is about to be sent)."""
 
     async def aclose(self) -> None:
         if self._closing:
@@ -808,6 +845,7 @@ class AnyioTransport(AsyncTransport):
             return
         self._closing = True
         self._session.local_close = True
+        self._closing_started()
         try:
             with anyio.move_on_after(self._close_timeout):
                 if self._ws.state is _OPEN:
@@ -821,5 +859,5 @@ class AnyioTransport(AsyncTransport):
         finally:
             if self._error is None:
                 self._error = self._session.closure_error(self._cause)
-            await anyio.aclose_forcefully(self._stream)
+            await self._close_stream()
             self._finished.set()

@@ -205,43 +205,9 @@ def _is_async_callable(func: Callable[..., Any]) -> bool:
     )
 
 
-# trio.lowlevel, imported by the first connect() on trio (trio is optional).
-_trio_lowlevel: Any = None
-
-
-class _TrioWaiter:
-    """One call's wake-up on trio, on trio's low-level parking API.
-
-    The waiting task parks itself and :meth:`set` reschedules it: no
-    ``trio.Event`` and parking lot per call (an ``anyio.Event`` adds a wrapper
-    on top), which matters with thousands of calls in flight. Cancellation
-    works as for any trio checkpoint: the task is unparked with ``Cancelled``.
-    """
-
-    __slots__ = ("_set", "_task")
-
-    def __init__(self) -> None:
-        self._task: Any = None
-        self._set = False
-
-    def set(self) -> None:
-        if self._set:
-            return
-        self._set = True
-        task = self._task
-        if task is not None:
-            self._task = None
-            _trio_lowlevel.reschedule(task)
-
-    async def wait(self) -> None:
-        if self._set:
-            return
-        self._task = _trio_lowlevel.current_task()
-        await _trio_lowlevel.wait_task_rescheduled(self._abort)
-
-    def _abort(self, raise_cancel: Any) -> Any:
-        self._task = None
-        return _trio_lowlevel.Abort.SUCCEEDED
+# The trio waiter class (._trio_transport.TrioWaiter), imported by the first
+# connect() on trio: trio is optional.
+_TrioWaiter: Any = None
 
 
 def _wake(waiter: Any) -> None:
@@ -395,11 +361,16 @@ class CameraClient(AsyncApi, ClientBase):
         self._auth_lock = anyio.Lock()
         self._loop = asyncio.get_running_loop() if _running_on_asyncio() else None
         if self._loop is None:
-            global _trio_lowlevel
-            import trio.lowlevel
+            global _TrioWaiter
+            import trio
 
-            _trio_lowlevel = trio.lowlevel
-        self._clock = anyio.current_time if self._loop is None else self._loop.time
+            from ._trio_transport import TrioWaiter
+
+            _TrioWaiter = TrioWaiter
+            # trio's own clock: anyio.current_time() looks the backend up first.
+            self._clock = trio.current_time
+        else:
+            self._clock = self._loop.time
         tasks = self._tasks = TaskRunner()
         self._set_state(CONNECTING)
         try:
@@ -612,12 +583,24 @@ class CameraClient(AsyncApi, ClientBase):
                     changed.set()
             if transport is not None:
                 try:
-                    await transport.send(call.text)
+                    if loop is None:
+                        # On trio a send that must wait (the server is not
+                        # reading) gives up at the call's deadline.
+                        await transport.send_call(call.text, call.deadline or math.inf)
+                    else:
+                        await transport.send(call.text)
                 except ConnectionError as exc:
                     # The reader sees the same failure; fail every pending call now.
                     self._lost(transport, exc)
             self._last_sent = self._clock()
-            await (waiter.wait() if loop is None else waiter)
+            if loop is not None:
+                await waiter
+            elif transport is not None:
+                # On trio the waiting task may read the connection itself
+                # (no trip through the reader task; see _trio_transport).
+                await transport.wait_reply(waiter, self._frames_pushed)
+            else:
+                await waiter.wait()
         except BaseException:
             if not call.done:
                 self._protocol.cancel(call)
