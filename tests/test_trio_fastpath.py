@@ -25,7 +25,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 
-from mediamtx_camera_sdk import CallTimeoutError, CameraClient, ConnectionError
+from mediamtx_camera_sdk import CallTimeoutError, CameraClient, ClientClosedError, ConnectionError
 from mediamtx_camera_sdk._async._trio_transport import TrioTransport
 
 pytestmark = pytest.mark.anyio
@@ -117,6 +117,26 @@ class ScriptServer:
         async def go() -> None:
             assert self._ws is not None
             await self._ws.close(code, "going away")
+
+        self._do(go)
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close frame."""
+
+        async def go() -> None:
+            assert self._ws is not None
+            self._ws.transport.abort()
+
+        self._do(go)
+
+    def ping_then_reply(self, request: dict[str, Any], result: Any) -> None:
+        """Send a WebSocket ping; answer ``request`` only once the pong came back."""
+
+        async def go() -> None:
+            assert self._ws is not None
+            pong = await self._ws.ping()
+            await asyncio.wait_for(pong, 5)
+            await self._ws.send(json.dumps(reply(request, result)))
 
         self._do(go)
 
@@ -323,6 +343,74 @@ async def test_cancelled_reading_caller_loses_nothing(
             assert await client.call(AUTO, {"x": 1}) == {"x": 1}
 
 
+async def test_a_parked_caller_cancelled_leaves_the_reading_caller_alone(
+    server: ScriptServer,
+) -> None:
+    with anyio.fail_after(10):
+        async with make_client(server) as client:
+            outcome: dict[str, Any] = {}
+            parked_scope = anyio.CancelScope()
+
+            async def reading() -> None:
+                outcome["reading"] = await client.call("slow", {"who": "reading"})
+
+            async def parked() -> None:
+                with parked_scope:
+                    await client.call("slow", {"who": "parked"})
+                outcome["parked_cancelled"] = parked_scope.cancelled_caught
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(reading)
+                (first,) = await server_requests(server, 1)
+                tg.start_soon(parked)
+                await server_requests(server, 1)
+                await anyio.wait_all_tasks_blocked()
+                parked_scope.cancel()
+                await anyio.wait_all_tasks_blocked()
+                await anyio.to_thread.run_sync(lambda: server.write(reply(first, "mine")))
+            assert outcome == {"reading": "mine", "parked_cancelled": True}
+            assert await client.call(AUTO, {"x": 2}) == {"x": 2}
+
+
+async def test_a_server_ping_is_answered_by_the_reading_caller(server: ScriptServer) -> None:
+    with anyio.fail_after(10):
+        async with make_client(server) as client:
+            result: list[Any] = []
+
+            async def caller() -> None:
+                result.append(await client.call("slow", {}))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(caller)
+                (request,) = await server_requests(server, 1)
+                # The reply comes only after our pong reached the server.
+                await anyio.to_thread.run_sync(lambda: server.ping_then_reply(request, "ponged"))
+            assert result == ["ponged"]
+
+
+async def test_disconnect_from_another_task_while_a_caller_reads(server: ScriptServer) -> None:
+    with anyio.fail_after(10):
+        client = make_client(server)
+        await client.connect()
+        failures: list[BaseException] = []
+
+        async def caller() -> None:
+            try:
+                await client.call("slow", {})
+            except ConnectionError as exc:
+                failures.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(caller)
+            await server_requests(server, 1)
+            await client.disconnect()
+        assert len(failures) == 1
+        assert "disconnected" in str(failures[0])
+        with pytest.raises(ClientClosedError):
+            await client.call(AUTO, {})
+        assert not client.connected
+
+
 async def test_a_reading_caller_times_out_and_others_go_on(server: ScriptServer) -> None:
     with anyio.fail_after(10):
         async with make_client(server) as client:
@@ -355,6 +443,27 @@ async def test_server_closing_while_a_caller_reads(server: ScriptServer) -> None
             event = await events.__anext__()
             assert event.method == "sdk.connection_lost"
             assert not client.connected
+
+
+async def test_connection_dropped_while_a_caller_reads(server: ScriptServer) -> None:
+    with anyio.fail_after(10):
+        async with make_client(server) as client:
+            events = client.events("sdk.connection_lost")
+            failures: list[BaseException] = []
+
+            async def caller() -> None:
+                try:
+                    await client.call("slow", {})
+                except ConnectionError as exc:
+                    failures.append(exc)
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(caller)
+                await server_requests(server, 1)
+                await anyio.to_thread.run_sync(server.abort)
+            assert len(failures) == 1
+            assert "lost" in str(failures[0])
+            assert (await events.__anext__()).method == "sdk.connection_lost"
 
 
 # Trio only: on asyncio a sender waits for resume_writing with no deadline (a
