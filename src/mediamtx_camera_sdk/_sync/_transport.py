@@ -280,6 +280,10 @@ class _FrameReader(websocket.frame_buffer):
         self._pos = end
         return buf[start:end]
 
+    def drained(self) -> bool:
+        """Whether every buffered byte has been consumed."""
+        return self._pos == len(self._buf)
+
     def needs_bytes(self, limit: int | None) -> bool:
         """Whether the frame at the buffer's head is incomplete and should be read whole first.
 
@@ -642,6 +646,8 @@ class SyncTransport:
                         out.append(payload.decode())
                     except UnicodeDecodeError as exc:
                         return self._bad_utf8(out, exc)
+                    if reader.drained():
+                        return out  # the usual case: the read held whole messages
                     continue
                 if reader.needs_bytes(limit):
                     if out:
