@@ -343,6 +343,28 @@ async def test_cancelled_reading_caller_loses_nothing(
             assert await client.call(AUTO, {"x": 1}) == {"x": 1}
 
 
+async def test_the_reader_task_takes_over_from_a_cancelled_lone_caller(
+    server: ScriptServer,
+) -> None:
+    with anyio.fail_after(10):
+        async with make_client(server) as client:
+            events = client.events("camera_status_update")
+            with anyio.CancelScope() as scope:
+
+                async def cancel_when_sent() -> None:
+                    await server_requests(server, 1)
+                    await anyio.wait_all_tasks_blocked()
+                    scope.cancel()
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(cancel_when_sent)
+                    await client.call("slow", {})  # the only caller: it reads
+            assert scope.cancelled_caught
+            # Nobody calls any more: the reader task reads the notification.
+            await anyio.to_thread.run_sync(lambda: server.write(status("camZ")))
+            assert (await events.__anext__()).params["device"] == "camZ"
+
+
 async def test_a_parked_caller_cancelled_leaves_the_reading_caller_alone(
     server: ScriptServer,
 ) -> None:

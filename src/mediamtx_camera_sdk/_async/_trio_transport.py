@@ -456,6 +456,8 @@ class TrioTransport(AnyioTransport):
         must not block or raise. See the module docstring for the reader role.
         """
         fresh = True  # the first wait follows this caller's send: wait, then read
+        current_task = _ll.current_task
+        wait_task_rescheduled = _ll.wait_task_rescheduled
         try:
             while not waiter.done:
                 role = self._role
@@ -466,8 +468,11 @@ class TrioTransport(AnyioTransport):
                             self._interrupt()
                     else:
                         self._park_caller(waiter)
+                        # Parked right here (not through waiter._park()): a
+                        # coroutine frame less per call in flight.
+                        waiter._task = current_task()
                         try:
-                            await waiter._park()
+                            await wait_task_rescheduled(waiter._abort)
                         finally:
                             waiter.queued = False
                         fresh = False
