@@ -459,6 +459,21 @@ def test_tls_with_the_right_ca_is_accepted(
         transport.close()
 
 
+def test_tls_read_timeout(tls_server: WsServer, client_context: ssl.SSLContext) -> None:
+    transport = SyncTransport.connect(tls_server.url, ssl_context=client_context)
+    try:
+        assert transport.receive(timeout=0.05) == []
+        transport.send("secure")
+        assert receive_n(transport, 1)[0] == ["secure"]
+        transport.send("!batch 5")
+        messages: list[str | bytes] = []
+        while len(messages) < 5:
+            messages.extend(transport.receive(timeout=WAIT))
+        assert messages == [f"b{i}" for i in range(5)]
+    finally:
+        transport.close()
+
+
 def test_tls_close_from_another_thread(
     tls_server: WsServer, client_context: ssl.SSLContext
 ) -> None:
@@ -556,12 +571,15 @@ def _text_frame(payload: bytes) -> bytes:
     [(10, 1), (10, 5), (300, 3), (300, 150), (100_000, 5), (100_000, 50_000)],
     ids=["small-header", "small-payload", "medium-header", "medium", "large-header", "large"],
 )
-def test_a_read_timeout_keeps_a_message_still_arriving(size: int, cut: int) -> None:
-    payload = ("ü" * size).encode()[:size]
+@pytest.mark.parametrize("kernel", [True, False], ids=["SO_RCVTIMEO", "poll"])
+def test_a_read_timeout_keeps_a_message_still_arriving(size: int, cut: int, kernel: bool) -> None:
+    payload = ("ü" * (size // 2)).encode()
     go = threading.Event()
     raw = RawServer(_partial_frame_script(_text_frame(payload), cut, go))
     try:
         transport = SyncTransport.connect(raw.url, close_timeout=0.1)  # no close answer
+        # poll: how TLS sockets and Windows wait for a read with a deadline.
+        transport._reader._kernel_timeout = kernel
         assert transport.receive(timeout=0.05) == []
         assert transport.receive(timeout=0.0) == []
         go.set()

@@ -166,7 +166,10 @@ class _FrameReader(websocket.frame_buffer):
         self._kernel_timeout = not isinstance(sock, ssl.SSLSocket) and sys.platform != "win32"
         self._rcvtimeo = 0.0  # the SO_RCVTIMEO set on the socket (0: none)
         if self._kernel_timeout:
-            self._set_rcvtimeo(_READ_SLICE)
+            try:
+                self._set_rcvtimeo(_READ_SLICE)
+            except OSError:  # pragma: no cover - a platform without it: poll instead
+                self._kernel_timeout = False
 
     def _set_rcvtimeo(self, seconds: float) -> None:
         if seconds == self._rcvtimeo:
