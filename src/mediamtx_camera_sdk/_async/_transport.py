@@ -1,6 +1,6 @@
 """The async WebSocket transport: moves text frames, knows nothing of JSON-RPC.
 
-:meth:`AsyncTransport.connect` opens a connection and returns one of two
+:meth:`AsyncTransport.connect` opens a connection and returns one of three
 implementations with the same surface:
 
 * on **asyncio**, :class:`~._asyncio_transport.AsyncioTransport` talks to
@@ -9,10 +9,15 @@ implementations with the same surface:
   frames are written without awaiting each one. This is the fast path; the
   anyio stream layer costs extra loop iterations and system calls per read
   and write (issue 7 measured ~1.2x the raw ``websockets`` client's latency).
-* anywhere else (**trio**), or when asked with ``implementation="anyio"``,
+* on **trio**, plain ``ws://``: :class:`~._trio_transport.TrioTransport`
+  (an :class:`AnyioTransport` once open) moves bytes through the socket
+  itself, and a task waiting for its call's reply reads the connection
+  when no other task does (:meth:`~AsyncTransport.wait_reply`): one pass of
+  trio's scheduler per sequential call instead of three;
+* ``wss://`` on trio, or when asked with ``implementation="anyio"``,
   :class:`AnyioTransport` drives anyio TCP/TLS streams.
 
-Both feed the ``websockets`` sans-IO :class:`~websockets.client.ClientProtocol`
+All feed the ``websockets`` sans-IO :class:`~websockets.client.ClientProtocol`
 (frames, masking, ping answers, close handshakes, the message size limit)
 through the small :class:`_Session` helper below, so the WebSocket behaviour is
 the same on every path.
@@ -25,6 +30,11 @@ Contract for the client driving a transport:
   sends: the client reports them as protocol violations);
 * any number of tasks may call :meth:`~AsyncTransport.send` at once; each frame
   is written whole, in the order the calls were made;
+* on trio the client sends a call's frame with :meth:`~AsyncTransport.send_call`
+  (a send that must wait gives up at the call's deadline) and waits for the
+  reply with :meth:`~AsyncTransport.wait_reply`, which may read the connection
+  and hand messages to the client meanwhile; the reader loop's ``receive()``
+  then stands by while callers read;
 * :meth:`~AsyncTransport.aclose` may be called from any task, also while the
   reader is waiting; the reader's ``receive()`` then raises
   :class:`~mediamtx_camera_sdk.errors.ConnectionClosedError`;
