@@ -117,11 +117,15 @@ class ReadLog:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.frames: queue.Queue[tuple[str, str | bytes]] = queue.Queue()
         self.errors: queue.Queue[tuple[str, BaseException]] = queue.Queue()
+        #: One item each time the reader thread enters receive() (holding the read role).
+        self.reader_entered: queue.Queue[None] = queue.Queue()
         original = SyncTransport.receive
         log = self
 
         def receive(self: SyncTransport, timeout: float | None = None) -> list[str | bytes]:
             name = threading.current_thread().name
+            if name == READER:
+                log.reader_entered.put(None)
             try:
                 frames = original(self, timeout)
             except BaseException as exc:
@@ -133,14 +137,16 @@ class ReadLog:
 
         monkeypatch.setattr(SyncTransport, "receive", receive)
 
+    def drain(self) -> list[tuple[str, str | bytes]]:
+        """Every (thread name, frame) logged since the last drain."""
+        out = []
+        while not self.frames.empty():
+            out.append(self.frames.get())
+        return out
+
     def readers_of(self, needle: str) -> list[str]:
         """The threads that received a frame containing ``needle`` (drains the log)."""
-        names = []
-        while not self.frames.empty():
-            name, frame = self.frames.get()
-            if isinstance(frame, str) and needle in frame:
-                names.append(name)
-        return names
+        return [n for n, f in self.drain() if isinstance(f, str) and needle in f]
 
 
 @pytest.fixture(autouse=True)
@@ -288,6 +294,29 @@ def test_the_reader_thread_delivers_notifications_when_no_calls_are_made(
         server.notify("test.tick", {"seq": 2})
         assert next(stream).params == {"seq": 2}
         assert reads.readers_of("test.tick") == [READER, READER]
+
+
+@pytest.mark.usefixtures("long_standby")
+def test_the_reader_thread_offers_the_role_to_a_waiting_caller(
+    server: ScriptedServer, reads: ReadLog
+) -> None:
+    """A caller queued behind the reader thread reads its own reply after the reader's read."""
+    with make_client(server) as client, client.events("test.tick", timeout=WAIT) as stream:
+        # No call yet: the reader thread reads, and goes back to the socket.
+        server.notify("test.tick", {"seq": 0})
+        assert next(stream).params == {"seq": 0}
+        reads.reader_entered.get(timeout=WAIT)
+        reads.reader_entered.get(timeout=WAIT)  # in receive() again: it holds the role
+        caller = Caller(client, "slow", name="test-caller")  # so this caller waits
+        request = server.next_request()
+        server.notify("test.tick", {"seq": 1})  # the reader reads it, offers the role
+        assert next(stream).params == {"seq": 1}  # and stands by (a call started)
+        request.reply("slow-done")
+        assert caller.result() == "slow-done"
+        log = reads.drain()
+        assert [n for n, f in log if isinstance(f, str) and "test.tick" in f] == [READER, READER]
+        assert [n for n, f in log if isinstance(f, str) and "slow-done" in f] == ["test-caller"]
+        assert client.ping() == "pong"
 
 
 # ------------------------------------------------------------------ timeouts
