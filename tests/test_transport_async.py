@@ -15,6 +15,7 @@ import anyio
 import pytest
 import trustme
 from websockets.frames import Frame, Opcode
+from websockets.protocol import Protocol, Side, State
 from websockets.utils import accept_key
 
 from _ws_server import (
@@ -746,3 +747,29 @@ def _unmask(chunk: bytes) -> bytes:
     length = chunk[1] & 0x7F
     mask, payload = chunk[2:6], chunk[6 : 6 + length]
     return bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+# -- frames built by the session itself ------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70000])
+def test_encode_text_matches_what_a_server_parses(size: int) -> None:
+    session = _Session(parse_url("ws://127.0.0.1:9/ws"), 1 << 24, "test")
+    text = "a" * size  # ASCII: exactly at the length encodings' limits
+    # The websockets parser on the server side (which requires masked frames).
+    server = Protocol(Side.SERVER, state=State.OPEN, max_size=None)
+    frames = [session.encode_text(text), session.encode_text("héllo ✓")]
+    assert frames[0][1] & 0x80  # masked, as a client must
+    server.receive_data(b"".join(frames))
+    events = server.events_received()
+    assert [(e.opcode, e.fin, e.data.decode()) for e in events] == [
+        (Opcode.TEXT, True, text),
+        (Opcode.TEXT, True, "héllo ✓"),
+    ]
+
+
+def test_encode_text_draws_a_fresh_mask_for_every_frame() -> None:
+    session = _Session(parse_url("ws://127.0.0.1:9/ws"), 1 << 24, "test")
+    # Past the 4 KiB pool, so it is refilled along the way.
+    masks = {session.encode_text("x")[2:6] for _ in range(3000)}
+    assert len(masks) > 2900  # 32-bit random keys: collisions are rare

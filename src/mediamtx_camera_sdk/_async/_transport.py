@@ -49,7 +49,9 @@ from __future__ import annotations
 import abc
 import contextlib
 import logging
+import os
 import ssl
+import struct
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
@@ -60,6 +62,11 @@ from websockets.exceptions import InvalidHandshake, InvalidState, InvalidStatus,
 from websockets.frames import Close, CloseCode, Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import WebSocketURI
+
+try:  # the C version websockets ships (the frames module picks it the same way)
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - websockets built without its extension
+    from websockets.utils import apply_mask
 
 from .. import errors
 from .._tls import (
@@ -94,6 +101,11 @@ _HAND_OVER_LIMIT: Final = 1024 * 1024
 _READ_SIZE: Final = 64 * 1024
 
 _OPEN = State.OPEN
+# Client frame headers with 16-bit and 64-bit lengths (RFC 6455 section 5.2).
+_HEADER16: Final = struct.Struct("!BBH")
+_HEADER64: Final = struct.Struct("!BBQ")
+# Bytes of mask keys read from os.urandom() at a time.
+_MASK_POOL: Final = 4096
 # _Session modes: before the first read, frames parsed here, all to the protocol.
 _UNDECIDED: Final = "undecided"
 _FAST: Final = "fast"
@@ -161,6 +173,8 @@ class _Session:
         "_eof",
         "_frag_parts",
         "_frag_text",
+        "_mask_pos",
+        "_masks",
         "_mode",
         "_ready",
         "_ws_fragment",
@@ -195,9 +209,38 @@ class _Session:
         self._ready: list[str | bytes] = []
         self._ws_fragment = False
         self._eof = False
+        # Mask keys for encode_text(), drawn from the OS 4 KiB at a time.
+        self._masks = b""
+        self._mask_pos = 0
         request = self.ws.connect()
         request.headers["User-Agent"] = user_agent
         self.ws.send_request(request)
+
+    def encode_text(self, text: str) -> bytes:
+        """One whole text frame of ``text``, masked, ready to write (the connection is open).
+
+        What ``ws.send_text()`` followed by ``ws.data_to_send()`` produce for a
+        connection without extensions (this client negotiates none), at a
+        third of the cost: the mask keys come from the operating system's
+        random source as the protocol's do, but 4 KiB at a time instead of
+        one system call per frame. The caller checks that the connection is
+        open; whole frames never leave a fragmented message half sent.
+        """
+        data = text.encode()
+        pos = self._mask_pos
+        if pos >= len(self._masks):
+            self._masks = os.urandom(_MASK_POOL)
+            pos = 0
+        mask = self._masks[pos : pos + 4]
+        self._mask_pos = pos + 4
+        length = len(data)
+        if length < 126:
+            header = bytes((0x81, 0x80 | length))
+        elif length < 65536:
+            header = _HEADER16.pack(0x81, 0xFE, length)
+        else:
+            header = _HEADER64.pack(0x81, 0xFF, length)
+        return header + mask + apply_mask(data, mask)
 
     def handshake_error(self) -> errors.ConnectionError | None:
         """The SDK exception for a failed opening handshake, or ``None`` if it did not fail."""

@@ -175,11 +175,14 @@ class TrioTransport(AnyioTransport):
         ws = self._ws
         if self._closing or ws.state is not _OPEN:
             raise self._closed_error()
-        ws.send_text(text.encode())
+        frame = self._session.encode_text(text)
+        # Anything the protocol queued (a pong not yet written) goes first.
         frames = ws.data_to_send()
+        if frames:
+            frames.append(frame)
         if not self._pending and not self._write_lock.locked():
             # Nobody writing, nothing queued: straight to the kernel.
-            payload = frames[0] if len(frames) == 1 else b"".join(frames)
+            payload = b"".join(frames) if frames else frame
             try:
                 sent = self._sock.send(payload)
             except BlockingIOError:
@@ -191,10 +194,13 @@ class TrioTransport(AnyioTransport):
             self._pending.append(payload[sent:])
             await self._flush(deadline)
             return
-        self._pending.extend(frames)
+        if frames:
+            self._pending.extend(frames)
+        else:
+            self._pending.append(frame)
         if self._write_lock.locked():
             # As in AnyioTransport.send: the lock holder writes this frame too.
-            self._handed_over += sum(map(len, frames))
+            self._handed_over += len(frame)
             if self._handed_over <= _HAND_OVER_LIMIT:
                 return
         await self._flush(deadline)
