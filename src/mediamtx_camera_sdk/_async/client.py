@@ -627,6 +627,9 @@ class CameraClient(AsyncApi, ClientBase):
             # On asyncio the transport hands each read's messages to the core
             # from its I/O callback (a loop iteration and a task switch less
             # per reply); receive() then only reports the end of the connection.
+            # On trio (ws://) the tasks waiting for replies read the connection
+            # themselves while they wait (wait_reply in _await_call); receive()
+            # stands by meanwhile and reads whenever no call does.
             transport.deliver_to(lambda frames: self._frames_pushed(transport, frames))
             while True:
                 frames = await transport.receive()
