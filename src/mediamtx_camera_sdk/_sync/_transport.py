@@ -30,10 +30,11 @@ waiting for its reply, or its reader thread. A read waits in the kernel
 system call; ``poll`` first on TLS sockets); a read that times out or is
 interrupted keeps every byte received for the next one.
 
-Frames sent are built here (header, a masking key from a pool filled by
-``os.urandom``, the payload masked as big integers) and written with one
-``sendall``; whole unmasked text frames received are parsed here too; every
-other frame goes through websocket-client's decoder.
+Frames sent are built by :mod:`.._wsframe` (header, a masking key from a
+pool filled by ``os.urandom``, the payload masked by the websockets C
+extension) and written with one ``sendall``; whole unmasked text frames
+received are parsed here too; every other frame goes through
+websocket-client's decoder.
 
 Writes block while the kernel's send buffer is full (the socket is in blocking
 mode, as in the raw client; the read timeout does not apply to writes). A
@@ -43,8 +44,6 @@ mode, as in the raw client; the read timeout does not apply to writes). A
 from __future__ import annotations
 
 import contextlib
-import itertools
-import os
 import select
 import socket
 import ssl
@@ -69,6 +68,7 @@ from .._tls import (
     parse_url,
     ssl_context_for,
 )
+from .._wsframe import MaskKeys, text_frame
 
 __all__ = ["SyncTransport"]
 
@@ -89,10 +89,6 @@ _OP_PONG: Final = websocket.ABNF.OPCODE_PONG
 # client's reader thread) wakes this often when nothing arrives.
 _READ_SLICE: Final = 1.0
 
-# Masking keys are taken from a pool filled by os.urandom (RFC 6455 section
-# 5.3: from a strong source of entropy), one system call per 1024 frames.
-_KEYS_PER_POOL: Final = 1024
-
 _NORMAL_CLOSURE: Final = 1000
 _PROTOCOL_ERROR: Final = 1002
 _ABNORMAL_CLOSURE: Final = 1006
@@ -106,26 +102,6 @@ class _PeerEOF(Exception):
 
 class _ReadTimeout(Exception):
     """The read's deadline passed with no (more) bytes; the reader's state is kept."""
-
-
-def _masked(payload: bytes, key: bytes) -> bytes:
-    """``payload`` XOR the repeated 4-byte ``key`` (RFC 6455 section 5.3), as big integers."""
-    size = len(payload)
-    if not size:
-        return b""
-    mask = (key * ((size >> 2) + 1))[:size]
-    return (int.from_bytes(payload, "little") ^ int.from_bytes(mask, "little")).to_bytes(
-        size, "little"
-    )
-
-
-def _text_header(size: int) -> bytes:
-    """The header of a masked, final text frame of ``size`` payload bytes."""
-    if size < 126:
-        return bytes((0x81, 0x80 | size))
-    if size < 65536:
-        return struct.pack("!BBH", 0x81, 0xFE, size)
-    return struct.pack("!BBQ", 0x81, 0xFF, size)
 
 
 class _TooBig(Exception):
@@ -394,8 +370,7 @@ class SyncTransport:
         self._error: errors.ConnectionClosedError | None = None
         self._reading = False
         self._draining = False  # close() reads the server's answer itself
-        self._keys = os.urandom(4 * _KEYS_PER_POOL)
-        self._key_count = itertools.count()
+        self._keys = MaskKeys()
         self._closing = False
         self._close_sent = False
         self._torn_down = False
@@ -522,13 +497,7 @@ class SyncTransport:
         if self._closing or self._error is not None:
             raise self._closed_error()
         payload = text.encode()
-        # itertools.count is atomic, so concurrent senders take distinct keys
-        # without a lock; the one taking index 0 refills the pool.
-        index = next(self._key_count) % _KEYS_PER_POOL
-        if not index:
-            self._keys = os.urandom(4 * _KEYS_PER_POOL)
-        key = self._keys[4 * index : 4 * index + 4]
-        frame = b"".join((_text_header(len(payload)), key, _masked(payload, key)))
+        frame = text_frame(payload, self._keys.take())
         try:
             with self._write_lock:
                 self._sock.sendall(frame)
