@@ -773,3 +773,37 @@ def test_encode_text_draws_a_fresh_mask_for_every_frame() -> None:
     # Past the 4 KiB pool, so it is refilled along the way.
     masks = {session.encode_text("x")[2:6] for _ in range(3000)}
     assert len(masks) > 2900  # 32-bit random keys: collisions are rare
+
+
+def _script_never_read(conn: object, protocol: object, server: RawServer) -> None:
+    """Accept the connection, then never read from it (the client's writes back up)."""
+    server.released.wait(30)
+
+
+async def test_a_send_that_cannot_be_written_gives_up_at_its_deadline(implementation: str) -> None:
+    # The server stops reading: once the socket buffers are full, a send must
+    # wait, but only until its call's deadline, or the call would hang. The
+    # fast paths keep the frames queued (they go out whole later); the anyio
+    # path drops the connection when a write was cut short mid-frame.
+    raw = RawServer(_script_never_read)
+    try:
+        with anyio.fail_after(60):
+            transport = await connect(raw.url, implementation)
+            big = "z" * (256 * 1024)
+            sent = 0
+            closed = False
+            try:
+                for _ in range(64):  # 16 MiB: more than the socket buffers hold
+                    await transport.send_call(big, anyio.current_time() + 0.05)
+                    sent += 1
+            except errors.ConnectionClosedError:
+                closed = True
+            finally:
+                raw.released.set()
+                await transport.aclose()
+        if implementation == "anyio":
+            assert closed and sent < 64  # a write was cut short: the connection went
+        else:
+            assert not closed and sent == 64  # every frame queued, none torn
+    finally:
+        raw.close()

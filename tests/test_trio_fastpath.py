@@ -488,9 +488,6 @@ async def test_connection_dropped_while_a_caller_reads(server: ScriptServer) -> 
             assert (await events.__anext__()).method == "sdk.connection_lost"
 
 
-# Trio only: on asyncio a sender waits for resume_writing with no deadline (a
-# call whose frame cannot be written does not time out there yet).
-@pytest.mark.parametrize("anyio_backend", ["trio"])
 async def test_calls_time_out_when_the_server_stops_reading(server: ScriptServer) -> None:
     big = "z" * (256 * 1024)
     with anyio.fail_after(30):

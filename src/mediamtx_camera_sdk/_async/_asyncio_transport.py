@@ -24,6 +24,7 @@ the running loop is asyncio.
 from __future__ import annotations
 
 import asyncio
+import math
 import ssl
 from collections.abc import Callable
 from typing import Final, cast
@@ -34,7 +35,6 @@ from websockets.protocol import State
 
 from .. import errors
 from .._tls import Endpoint, connect_error, handshake_failed
-from .._wsframe import MaskKeys, text_frame
 from ._transport import AsyncTransport, _again, _Session
 
 __all__ = ["AsyncioTransport"]
@@ -211,15 +211,28 @@ class _WsProtocol(asyncio.BufferedProtocol):
         if self.transport is not None:
             self.transport.abort()
 
-    async def drain(self) -> None:
-        """Wait until asyncio accepts writes again (or the connection is lost)."""
-        while self.writing_paused and not self.lost.done():
-            waiter = self.loop.create_future()
+    async def drain(self, deadline: float = math.inf) -> None:
+        """Wait until asyncio accepts writes again, the connection is lost or ``deadline`` passes.
+
+        ``deadline`` is on the loop's clock; the frames written are in
+        asyncio's buffer either way, and go out when the server reads again.
+        """
+        loop = self.loop
+        while self.writing_paused and not self.lost.done() and loop.time() < deadline:
+            waiter = loop.create_future()
             self.drain_waiters.append(waiter)
+            timer = None if deadline == math.inf else loop.call_at(deadline, _wake, waiter)
             try:
                 await waiter
             finally:
                 self.drain_waiters.remove(waiter)
+                if timer is not None:
+                    timer.cancel()
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class AsyncioTransport(AsyncTransport):
@@ -231,7 +244,6 @@ class AsyncioTransport(AsyncTransport):
         self._ws = protocol.ws
         self._close_timeout = close_timeout
         self._closing = False
-        self._keys = MaskKeys()
 
     @classmethod
     async def _open(
@@ -298,6 +310,9 @@ class AsyncioTransport(AsyncTransport):
     # -- I/O ----------------------------------------------------------------
 
     async def send(self, text: str) -> None:
+        await self.send_call(text, math.inf)
+
+    async def send_call(self, text: str, deadline: float) -> None:
         protocol = self._protocol
         ws = self._ws
         transport = protocol._transport()
@@ -306,9 +321,11 @@ class AsyncioTransport(AsyncTransport):
         # The frame goes straight to the socket, not through the protocol's
         # output buffer: whatever the protocol queued (a pong, a close) was
         # written by the data_received that queued it, so nothing overtakes.
-        transport.write(text_frame(text.encode(), self._keys.take()))
+        transport.write(self._session.encode_text(text))
         if protocol.writing_paused:
-            await protocol.drain()
+            # The server is not reading: wait for room, but never past the
+            # call's deadline (the call must time out, not hang).
+            await protocol.drain(deadline)
             if protocol.error is not None:
                 raise _again(protocol.error)
 

@@ -49,9 +49,8 @@ from __future__ import annotations
 import abc
 import contextlib
 import logging
-import os
+import math
 import ssl
-import struct
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
@@ -62,11 +61,6 @@ from websockets.exceptions import InvalidHandshake, InvalidState, InvalidStatus,
 from websockets.frames import Close, CloseCode, Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import WebSocketURI
-
-try:  # the C version websockets ships (the frames module picks it the same way)
-    from websockets.speedups import apply_mask
-except ImportError:  # pragma: no cover - websockets built without its extension
-    from websockets.utils import apply_mask
 
 from .. import errors
 from .._tls import (
@@ -81,6 +75,7 @@ from .._tls import (
     parse_url,
     ssl_context_for,
 )
+from .._wsframe import MaskKeys, text_frame
 
 __all__ = ["AnyioTransport", "AsyncTransport", "Implementation"]
 
@@ -101,11 +96,6 @@ _HAND_OVER_LIMIT: Final = 1024 * 1024
 _READ_SIZE: Final = 64 * 1024
 
 _OPEN = State.OPEN
-# Client frame headers with 16-bit and 64-bit lengths (RFC 6455 section 5.2).
-_HEADER16: Final = struct.Struct("!BBH")
-_HEADER64: Final = struct.Struct("!BBQ")
-# Bytes of mask keys read from os.urandom() at a time.
-_MASK_POOL: Final = 4096
 # _Session modes: before the first read, frames parsed here, all to the protocol.
 _UNDECIDED: Final = "undecided"
 _FAST: Final = "fast"
@@ -173,8 +163,7 @@ class _Session:
         "_eof",
         "_frag_parts",
         "_frag_text",
-        "_mask_pos",
-        "_masks",
+        "_keys",
         "_mode",
         "_ready",
         "_ws_fragment",
@@ -209,9 +198,7 @@ class _Session:
         self._ready: list[str | bytes] = []
         self._ws_fragment = False
         self._eof = False
-        # Mask keys for encode_text(), drawn from the OS 4 KiB at a time.
-        self._masks = b""
-        self._mask_pos = 0
+        self._keys = MaskKeys()  # for encode_text()
         request = self.ws.connect()
         request.headers["User-Agent"] = user_agent
         self.ws.send_request(request)
@@ -221,26 +208,11 @@ class _Session:
 
         What ``ws.send_text()`` followed by ``ws.data_to_send()`` produce for a
         connection without extensions (this client negotiates none), at a
-        third of the cost: the mask keys come from the operating system's
-        random source as the protocol's do, but 4 KiB at a time instead of
-        one system call per frame. The caller checks that the connection is
-        open; whole frames never leave a fragmented message half sent.
+        third of the cost (:mod:`.._wsframe`). The caller checks that the
+        connection is open; whole frames never leave a fragmented message
+        half sent.
         """
-        data = text.encode()
-        pos = self._mask_pos
-        if pos >= len(self._masks):
-            self._masks = os.urandom(_MASK_POOL)
-            pos = 0
-        mask = self._masks[pos : pos + 4]
-        self._mask_pos = pos + 4
-        length = len(data)
-        if length < 126:
-            header = bytes((0x81, 0x80 | length))
-        elif length < 65536:
-            header = _HEADER16.pack(0x81, 0xFE, length)
-        else:
-            header = _HEADER64.pack(0x81, 0xFF, length)
-        return header + mask + apply_mask(data, mask)
+        return text_frame(text.encode(), self._keys.take())
 
     def handshake_error(self) -> errors.ConnectionError | None:
         """The SDK exception for a failed opening handshake, or ``None`` if it did not fail."""
@@ -754,6 +726,24 @@ class AnyioTransport(AsyncTransport):
                 return
         await self._flush()
 
+    async def send_call(self, text: str, deadline: float) -> None:
+        """As :meth:`send`, but waits to write no later than ``deadline`` (the loop's clock).
+
+        A sender waiting for the write lock stops at the deadline (its frame
+        stays queued, the lock holder writes it). A write cut short at the
+        deadline may have torn a frame: the connection is then dropped (see
+        :meth:`_flush`), so a server that stops reading costs a reconnect,
+        never a call that hangs.
+
+        Raises:
+            errors.ConnectionClosedError: as :meth:`send`.
+        """
+        if deadline == math.inf:
+            await self.send(text)
+            return
+        with anyio.CancelScope(deadline=deadline):
+            await self.send(text)
+
     async def _flush(self) -> None:
         """Write every queued frame; return once this caller's frames are written.
 
@@ -786,6 +776,16 @@ class AnyioTransport(AsyncTransport):
                     if self._cause is None:
                         self._cause = exc
                     raise self._closed_error(exc) from exc
+                except anyio.get_cancelled_exc_class():
+                    # Cut short mid-write (a call's deadline, or the caller's
+                    # own cancel scope): part of a frame may be on the wire,
+                    # so nothing can follow it on this connection. Drop it:
+                    # the reader reports the loss and the client reconnects.
+                    if self._cause is None:
+                        self._cause = TimeoutError("a write to the server was cut short")
+                    with anyio.CancelScope(shield=True):
+                        await self._close_stream()
+                    raise
         finally:
             lock.release()
 

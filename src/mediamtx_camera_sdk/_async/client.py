@@ -583,12 +583,9 @@ class CameraClient(AsyncApi, ClientBase):
                     changed.set()
             if transport is not None:
                 try:
-                    if loop is None:
-                        # On trio a send that must wait (the server is not
-                        # reading) gives up at the call's deadline.
-                        await transport.send_call(call.text, call.deadline or math.inf)
-                    else:
-                        await transport.send(call.text)
+                    # A send that must wait (the server is not reading) gives
+                    # up at the call's deadline: the call then times out.
+                    await transport.send_call(call.text, call.deadline or math.inf)
                 except ConnectionError as exc:
                     # The reader sees the same failure; fail every pending call now.
                     self._lost(transport, exc)
