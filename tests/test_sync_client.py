@@ -790,8 +790,8 @@ def test_drop_fails_in_flight_calls_fast(
     sent = threading.Semaphore(0)
     original_send = SyncTransport.send
 
-    def counting_send(self: SyncTransport, text: str) -> None:
-        original_send(self, text)
+    def counting_send(self: SyncTransport, text: str, deadline: float | None = None) -> None:
+        original_send(self, text, deadline)
         if '"get_camera_list"' in text:
             sent.release()
 

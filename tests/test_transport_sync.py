@@ -8,6 +8,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -667,3 +668,35 @@ def test_receive_waits_while_close_reads_the_answer() -> None:
         assert not closer.is_alive()
     finally:
         raw.close()
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+def test_a_write_the_server_never_reads_gives_up_at_its_deadline(
+    tls: bool,
+    fresh_server: WsServer,
+    tls_server: WsServer,
+    client_context: ssl.SSLContext,
+) -> None:
+    # The server stops reading: once the socket buffers are full, a send
+    # must give up at its deadline (the connection is dropped: a frame cut
+    # short leaves it unusable) rather than block until the server reads.
+    server = tls_server if tls else fresh_server
+    transport = SyncTransport.connect(
+        server.url, ssl_context=client_context if tls else None, open_timeout=WAIT
+    )
+    try:
+        transport.send("!stall")
+        assert transport.receive() == ["stalled"]
+        chunk = "z" * 262144
+
+        def fill() -> None:
+            for _ in range(256):  # 64 MiB: far more than the buffers between us hold
+                transport.send(chunk, time.monotonic() + 0.2)
+
+        with pytest.raises(errors.ConnectionClosedError, match="stopped reading"):
+            fill()
+        with pytest.raises(errors.ConnectionClosedError):
+            transport.receive()  # the reader learns that the connection is over
+    finally:
+        server.release()
+        transport.close()

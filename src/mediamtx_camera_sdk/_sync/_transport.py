@@ -89,6 +89,12 @@ _OP_PONG: Final = websocket.ABNF.OPCODE_PONG
 # client's reader thread) wakes this often when nothing arrives.
 _READ_SLICE: Final = 1.0
 
+# The longest a write blocks in the kernel before it checks its deadline
+# (SO_SNDTIMEO): a server that stops reading cannot hold a call past its timeout.
+_WRITE_SLICE: Final = 0.1
+# The largest TLS record's payload (RFC 8446 section 5.1).
+_TLS_RECORD: Final = 16384
+
 _NORMAL_CLOSURE: Final = 1000
 _PROTOCOL_ERROR: Final = 1002
 _ABNORMAL_CLOSURE: Final = 1006
@@ -98,6 +104,25 @@ _MESSAGE_TOO_BIG: Final = 1009
 
 class _PeerEOF(Exception):
     """The server closed the TCP connection."""
+
+
+def _bound_writes(sock: socket.socket) -> None:
+    """Let a blocked write return every ``_WRITE_SLICE`` so that its deadline can be checked.
+
+    Plain sockets on POSIX only: TLS writes wait for room with poll instead
+    (see :meth:`SyncTransport._write`); Windows takes a DWORD of milliseconds
+    and is left blocking.
+    """
+    if isinstance(sock, ssl.SSLSocket) or sys.platform == "win32":
+        return
+    whole = int(_WRITE_SLICE)
+    micro = int((_WRITE_SLICE - whole) * 1e6)
+    with contextlib.suppress(OSError):  # a platform without it: writes block as before
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", whole, micro))
+
+
+class _WriteStalled(Exception):
+    """A write's deadline passed with the frame not (fully) written."""
 
 
 class _ReadTimeout(Exception):
@@ -339,6 +364,17 @@ def _readable(sock: socket.socket, timeout: float) -> bool:
     return bool(select.select([sock], [], [], timeout)[0])  # pragma: no cover - Windows
 
 
+def _writable(sock: socket.socket, timeout: float) -> bool:
+    """Whether the kernel takes more bytes for ``sock`` within ``timeout`` seconds."""
+    if timeout <= 0:
+        timeout = 0.0
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT)
+        return bool(poller.poll(timeout * 1000.0))
+    return bool(select.select([], [sock], [], timeout)[1])  # pragma: no cover - Windows
+
+
 class SyncTransport:
     """A blocking WebSocket connection that sends and receives text frames.
 
@@ -441,6 +477,7 @@ class SyncTransport:
                 redirect_limit=0,
             )
             sock.settimeout(None)
+            _bound_writes(sock)
         except websocket.WebSocketBadStatusException as exc:
             sock.close()
             raise handshake_rejected(endpoint, exc.status_code, exc.status_message or "") from exc
@@ -487,27 +524,78 @@ class SyncTransport:
 
     # -- writing ------------------------------------------------------------
 
-    def send(self, text: str) -> None:
+    def send(self, text: str, deadline: float | None = None) -> None:
         """Send ``text`` as one text frame. Thread-safe: frames are written whole.
+
+        ``deadline`` (``time.monotonic()`` seconds) bounds the wait when the
+        server stops reading and the kernel's buffer is full: a frame still
+        waiting for the writer ahead of it at the deadline is not sent (its
+        call times out); a write still blocked at the deadline drops the
+        connection, since a frame cut short leaves it unusable (the reader
+        reports the loss and the client reconnects).
 
         Raises:
             errors.ConnectionClosedError: the connection is closed or closing,
-                or writing failed.
+                writing failed, or a write stalled past ``deadline``.
         """
         if self._closing or self._error is not None:
             raise self._closed_error()
         payload = text.encode()
         frame = text_frame(payload, self._keys.take())
+        lock = self._write_lock
+        if deadline is None:
+            lock.acquire()
+        elif not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return  # a writer ahead is stalled: this frame is not sent at all
         try:
-            with self._write_lock:
-                self._sock.sendall(frame)
-                if self._control_queue:
-                    self._write_control_frames()
+            self._write(frame, deadline)
+            if self._control_queue:
+                self._write_control_frames()
+        except _WriteStalled as exc:
+            self._drop_stalled()
+            raise self._closed_error(exc) from None
         except (OSError, ssl.SSLError, ValueError) as exc:
             # ValueError: the socket was closed by another thread (fd -1).
             raise self._closed_error(exc) from exc
+        finally:
+            lock.release()
         if self._control_queue:
             self._flush_control_frames()
+
+    def _write(self, data: bytes, deadline: float | None) -> None:
+        """Write all of ``data`` (with the write lock held), giving up at ``deadline``.
+
+        Each ``send`` blocks at most ``_WRITE_SLICE`` in the kernel
+        (``SO_SNDTIMEO``, set once per connection on POSIX), then the deadline
+        is checked; a send the kernel takes at once costs one system call.
+
+        Raises:
+            _WriteStalled: ``deadline`` passed before ``data`` was written.
+            OSError, ssl.SSLError, ValueError: the socket failed or was closed.
+        """
+        sock = self._sock
+        view = memoryview(data)
+        tls = isinstance(sock, ssl.SSLSocket)
+        while view:
+            if tls and deadline is not None and not _writable(sock, deadline - time.monotonic()):
+                # A TLS write cannot be bounded in the kernel (the ssl module
+                # retries it): wait for room first. A record larger than the
+                # room the kernel reports can still block until the server
+                # reads or the connection drops.
+                raise _WriteStalled("the server stopped reading: a write stalled")
+            try:
+                # TLS: one record per write, so each waits for room first.
+                sent = sock.send(view[:_TLS_RECORD] if tls else view)
+            except BlockingIOError:
+                sent = 0  # the slice passed with the buffer still full
+            view = view[sent:]
+            if view and deadline is not None and time.monotonic() >= deadline:
+                raise _WriteStalled("the server stopped reading: a write stalled")
+
+    def _drop_stalled(self) -> None:
+        """A frame was cut short: end the connection so that its reader reports it."""
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
 
     def _queue_control(self, opcode: int, payload: bytes) -> None:
         """Queue a pong or close frame and write it unless a writer holds the lock.
@@ -542,7 +630,7 @@ class SyncTransport:
                     return
                 frames, self._control_queue = self._control_queue, []
             for frame in frames:
-                self._sock.sendall(frame)
+                self._write(frame, None)
 
     def _closed_error(self, cause: BaseException | None = None) -> errors.ConnectionClosedError:
         error = self._error

@@ -731,7 +731,9 @@ class SyncCameraClient(SyncApi, ClientBase):
         try:
             if transport is not None:
                 try:
-                    transport.send(call.text)
+                    # A write that must wait (the server is not reading)
+                    # gives up at the call's deadline: the call then ends.
+                    transport.send(call.text, call.deadline)
                 except ConnectionError as exc:
                     # The reader sees the same failure; fail every pending call now.
                     if reading:
