@@ -32,9 +32,9 @@ interrupted keeps every byte received for the next one.
 
 Frames sent are built by :mod:`.._wsframe` (header, a masking key from a
 pool filled by ``os.urandom``, the payload masked by the websockets C
-extension) and written with one ``sendall``; whole unmasked text frames
-received are parsed here too; every other frame goes through
-websocket-client's decoder.
+extension) and written with one ``send``, bounded by the call's deadline
+(see :meth:`SyncTransport.send`); whole unmasked text frames received are
+parsed here too; every other frame goes through websocket-client's decoder.
 
 Writes block while the kernel's send buffer is full (the socket is in blocking
 mode, as in the raw client; the read timeout does not apply to writes). A
