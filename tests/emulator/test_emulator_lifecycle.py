@@ -269,7 +269,17 @@ def test_command_line_runs_and_stops_on_ctrl_c() -> None:
     import signal
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mediamtx_camera_sdk.testing", "--port", "0", "--cameras", "3"],
+        [
+            sys.executable,
+            "-X",
+            "faulthandler",
+            "-m",
+            "mediamtx_camera_sdk.testing",
+            "--port",
+            "0",
+            "--cameras",
+            "3",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -299,7 +309,15 @@ def test_command_line_runs_and_stops_on_ctrl_c() -> None:
         finally:
             client.close()
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Stuck: SIGABRT makes faulthandler (-X faulthandler) print every
+            # thread's stack, so the failure says where it hangs.
+            proc.send_signal(signal.SIGABRT)
+            _, stderr = proc.communicate(timeout=10)
+            pytest.fail(f"the emulator did not stop on Ctrl-C; its threads:\n{stderr}")
+        assert code == 0
         assert "emulator stopped" in lines.get(timeout=5)
     finally:
         if proc.poll() is None:
