@@ -81,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = None
+    previous = previous_interrupt = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, on_signal)
+        # Ctrl-C stops it even when started with SIGINT ignored (as a shell's
+        # background job is), where Python raises no KeyboardInterrupt.
+        previous_interrupt = signal.signal(signal.SIGINT, on_signal)
     try:
         print(f"MediaMTX Camera Service emulator ({emulator.dialect} dialect)")
         print(f"  WebSocket:       {emulator.url}")
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {role + ' token:':<16} {emulator.token(role, TOKEN_LIFETIME)}")
         print(f"  operator API key: {emulator.api_key('operator')}")
         print("Press Ctrl-C to stop.", flush=True)
-        # Event.wait() in the main thread is woken by Ctrl-C (KeyboardInterrupt).
+        # Ctrl-C and SIGTERM set ``stop`` (a wait of at most a second).
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
@@ -110,5 +113,7 @@ def run(args: argparse.Namespace) -> int:
                 signal.signal(signal.SIGINT, previous_int)
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+            if previous_interrupt is not None:
+                signal.signal(signal.SIGINT, previous_interrupt)
     print("emulator stopped", flush=True)
     return 0
