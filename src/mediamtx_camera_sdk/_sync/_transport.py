@@ -288,6 +288,30 @@ class _FrameReader(websocket.frame_buffer):
         """Whether every buffered byte has been consumed."""
         return self._pos == len(self._buf)
 
+    def _head(self) -> tuple[int, int, int] | None:
+        """The buffered frame's second byte, header size (without a mask) and payload length.
+
+        ``None`` while the header itself is incomplete.
+        """
+        buf = self._buf
+        pos = self._pos
+        available = len(buf) - pos
+        if available < 2:
+            return None
+        second = buf[pos + 1]
+        length = second & 0x7F
+        if length == 126:
+            if available < 4:
+                return None
+            (length,) = struct.unpack_from("!H", buf, pos + 2)
+            return second, 4, length
+        if length == 127:
+            if available < 10:
+                return None
+            (length,) = struct.unpack_from("!Q", buf, pos + 2)
+            return second, 10, length
+        return second, 2, length
+
     def needs_bytes(self, limit: int | None) -> bool:
         """Whether the frame at the buffer's head is incomplete and should be read whole first.
 
@@ -297,47 +321,25 @@ class _FrameReader(websocket.frame_buffer):
         """
         buf = self._buf
         pos = self._pos
-        available = len(buf) - pos
-        if available < 2:
-            return True
-        second = buf[pos + 1]
-        if second & 0x80 or second == 127:
+        if len(buf) - pos >= 2 and (buf[pos + 1] & 0x80 or buf[pos + 1] == 127):
             return False
-        if second == 126:
-            if available < 4:
-                return True
-            length: int = (buf[pos + 2] << 8) | buf[pos + 3]
-            header = 4
-        else:
-            length = second
-            header = 2
+        head = self._head()
+        if head is None:
+            return True
+        _, header, length = head
         if limit is not None and length > limit:
             return False
-        return available < header + length
+        return len(buf) - pos < header + length
 
     def has_frame(self) -> bool:
         """Whether a whole frame is already buffered (so reading it needs no system call)."""
-        buf = self._buf
-        pos = self._pos
-        available = len(buf) - pos
-        if available < 2:
+        head = self._head()
+        if head is None:
             return False
-        second = buf[pos + 1]
-        length = second & 0x7F
-        header = 2
-        if length == 126:
-            header = 4
-            if available < header:
-                return False
-            (length,) = struct.unpack_from("!H", buf, pos + 2)
-        elif length == 127:
-            header = 10
-            if available < header:
-                return False
-            (length,) = struct.unpack_from("!Q", buf, pos + 2)
+        second, header, length = head
         if second & 0x80:
             header += 4
-        return available >= header + length
+        return len(self._buf) - self._pos >= header + length
 
 
 def _slice_for(left: float) -> float:
