@@ -444,7 +444,14 @@ async def test_a_reading_caller_times_out_and_others_go_on(server: ScriptServer)
             assert await client.call(AUTO, {"after": True}) == {"after": True}
 
 
-async def test_server_closing_while_a_caller_reads(server: ScriptServer) -> None:
+@pytest.mark.parametrize(
+    ("end", "reason"),
+    [("close", "1001"), ("abort", "lost")],
+    ids=["server-closes", "connection-dropped"],
+)
+async def test_connection_ending_while_a_caller_reads(
+    server: ScriptServer, end: str, reason: str
+) -> None:
     with anyio.fail_after(10):
         async with make_client(server) as client:
             events = client.events("sdk.connection_lost")
@@ -459,33 +466,12 @@ async def test_server_closing_while_a_caller_reads(server: ScriptServer) -> None
             async with anyio.create_task_group() as tg:
                 tg.start_soon(caller)
                 await server_requests(server, 1)
-                await anyio.to_thread.run_sync(server.close)
+                await anyio.to_thread.run_sync(getattr(server, end))
             assert len(failures) == 1
-            assert "1001" in str(failures[0])
-            event = await events.__anext__()
-            assert event.method == "sdk.connection_lost"
-            assert not client.connected
-
-
-async def test_connection_dropped_while_a_caller_reads(server: ScriptServer) -> None:
-    with anyio.fail_after(10):
-        async with make_client(server) as client:
-            events = client.events("sdk.connection_lost")
-            failures: list[BaseException] = []
-
-            async def caller() -> None:
-                try:
-                    await client.call("slow", {})
-                except ConnectionError as exc:
-                    failures.append(exc)
-
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(caller)
-                await server_requests(server, 1)
-                await anyio.to_thread.run_sync(server.abort)
-            assert len(failures) == 1
-            assert "lost" in str(failures[0])
+            assert reason in str(failures[0])
             assert (await events.__anext__()).method == "sdk.connection_lost"
+            if end == "close":
+                assert not client.connected
 
 
 async def test_calls_time_out_when_the_server_stops_reading(server: ScriptServer) -> None:
