@@ -10,6 +10,7 @@ behaviour.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -83,6 +84,32 @@ def test_same_outcome_as_stdlib_for_any_text(text: str) -> None:
 )
 def test_edge_cases_match_stdlib(text: str) -> None:
     assert outcome(protocol._loads_fast, text) == outcome(STDLIB.decode, text)
+
+
+_RUN_OF_19_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+@settings(max_examples=500)
+@given(
+    st.binary(max_size=60),
+    st.integers(min_value=0, max_value=40),
+    st.binary(max_size=60),
+)
+def test_long_number_test_agrees_with_a_scan(head: bytes, digits: int, tail: bytes) -> None:
+    # A run of 0-40 digits at any offset (so at every alignment to the sampled
+    # bytes), between arbitrary bytes: the sampled pre-test never misses a run
+    # of 19 and never reports one that is not there.
+    data = head + b"7" * digits + tail
+    assert protocol._has_long_number(data) == bool(_RUN_OF_19_DIGITS.search(data))
+
+
+@pytest.mark.parametrize("offset", range(6))
+@pytest.mark.parametrize("length", [18, 19, 20])
+def test_long_number_at_every_alignment(offset: int, length: int) -> None:
+    data = b"x" * offset + b"1234567890" * 2
+    data = data[: offset + length] + b"]"
+    assert protocol._has_long_number(data) is (length >= 19)
+    assert protocol._has_long_number(b"1.2.3.4:8554/camera0" * 5) is False
 
 
 def test_big_integer_stays_exact_through_the_core() -> None:
