@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import gc
 import json
 import logging
 from collections import OrderedDict
@@ -1290,6 +1291,30 @@ def test_the_deadline_schedule_stays_proportional_to_pending_calls() -> None:
     assert len(proto._deadlines) <= 2 * proto.pending_count + 65
     assert proto.next_deadline() == 1e9
     assert proto.expire(1e9) == [keep]
+
+
+def test_the_core_keeps_no_finished_call_alive() -> None:
+    # Finished calls whose deadline lies ahead stay scheduled until pruned; the
+    # schedule must not hold them (nor their results: a camera list of models
+    # and raw dicts) meanwhile. Only the caller's own references remain.
+    proto = connected()
+    finished = []
+    for outcome in ("result", "error", "cancel"):
+        call = proto.start_call("get_camera_list", deadline=100.0)
+        if outcome == "result":
+            complete_ok(proto, call, {"cameras": []})
+        elif outcome == "error":
+            proto.receive_text(error_text(call.id, -32601, "no"))
+        else:
+            proto.cancel(call)
+        finished.append(call)
+    proto.start_call("ping", deadline=100.0)
+    for call in finished:
+        assert call.done
+        holders = [r for r in gc.get_referrers(call) if r is not finished]
+        assert holders == [], holders
+    assert proto.next_deadline() == 100.0
+    assert len(proto.expire(100.0)) == 1
 
 
 # -------------------------------------------------------- stats, repr, logging

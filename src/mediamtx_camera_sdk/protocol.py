@@ -480,7 +480,10 @@ class RpcProtocol:
         self._next_id = 1
         self._pending: dict[int, PendingCall] = {}
         # (deadline, id, call); entries of calls that ended are skipped lazily.
-        self._deadlines: list[tuple[float, int, PendingCall]] = []
+        # (deadline, call id) of calls with a deadline. Ids, not the calls: a
+        # finished call's entry stays until popped or pruned, and must not keep
+        # its result (a whole camera list, say) alive meanwhile.
+        self._deadlines: list[tuple[float, int]] = []
         # Ids of calls given up on this connection (insertion-ordered, bounded).
         self._given_up: dict[int, None] = {}
         self._subscriptions: dict[str, dict[str, Any] | None] = {}
@@ -710,11 +713,12 @@ class RpcProtocol:
         self.stats.calls_started += 1
         if deadline is not None:
             deadlines = self._deadlines
-            heapq.heappush(deadlines, (deadline, call_id, call))
+            heapq.heappush(deadlines, (deadline, call_id))
             # Lazy deletion leaves entries of finished calls in the heap; rebuild
             # it when they outnumber the live ones, so its size stays O(pending).
-            if len(deadlines) > 64 and len(deadlines) > 2 * len(self._pending):
-                deadlines[:] = [entry for entry in deadlines if not entry[2].done]
+            pending = self._pending
+            if len(deadlines) > 64 and len(deadlines) > 2 * len(pending):
+                deadlines[:] = [entry for entry in deadlines if entry[1] in pending]
                 heapq.heapify(deadlines)
         return call
 
@@ -811,8 +815,8 @@ class RpcProtocol:
         expired: list[PendingCall] = []
         pending = self._pending
         while deadlines and deadlines[0][0] <= now:
-            call = heapq.heappop(deadlines)[2]
-            if call.done:
+            call = pending.get(heapq.heappop(deadlines)[1])
+            if call is None or call.done:
                 continue
             del pending[call.id]
             if call.timeout is not None:
@@ -829,7 +833,8 @@ class RpcProtocol:
     def next_deadline(self) -> float | None:
         """The earliest deadline of a pending call, or None when no call has one."""
         deadlines = self._deadlines
-        while deadlines and deadlines[0][2].done:
+        pending = self._pending
+        while deadlines and deadlines[0][1] not in pending:
             heapq.heappop(deadlines)
         return deadlines[0][0] if deadlines else None
 
