@@ -15,6 +15,9 @@ from mediamtx_camera_sdk import _convert, methods, models
 from mediamtx_camera_sdk._convert import decode, decode_notification, encode
 from mediamtx_camera_sdk.errors import ProtocolError
 
+# Every test runs with the C decoders (when built) and with the Python ones.
+pytestmark = pytest.mark.usefixtures("model_decoders")
+
 T0 = "2025-01-15T14:30:00Z"
 T0_EPOCH = dt.datetime(2025, 1, 15, 14, 30, tzinfo=dt.timezone.utc).timestamp()
 T1 = "2025-01-15T14:35:00.250Z"

@@ -23,6 +23,9 @@ from hypothesis import strategies as st
 from mediamtx_camera_sdk import _convert, models
 from mediamtx_camera_sdk.errors import ProtocolError
 
+# Every test runs with the C decoders (when built) and with the Python ones.
+pytestmark = pytest.mark.usefixtures("model_decoders")
+
 MODELS = sorted(
     (
         value

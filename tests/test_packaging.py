@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
+import tarfile
 import venv
 import zipfile
 from pathlib import Path
@@ -20,6 +24,15 @@ import pytest
 import mediamtx_camera_sdk
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compiler_available() -> bool:
+    compiler = sysconfig.get_config_var("CC")
+    return bool(compiler) and shutil.which(shlex.split(compiler)[0]) is not None
+
+
+def _extensions(names: list[str]) -> list[str]:
+    return [n for n in names if n.startswith("mediamtx_camera_sdk/_speedups") and n.endswith(".so")]
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +58,55 @@ def test_wheel_contents(dist: Path) -> None:
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "mediamtx-camera = mediamtx_camera_sdk.cli:main" in text
     assert "[pytest11]" in text
+    # The optional C decoders: built wherever a compiler is available, typed by a stub.
+    assert "mediamtx_camera_sdk/_speedups.pyi" in names
+    assert len(_extensions(names)) == (1 if _compiler_available() else 0)
     (sdist,) = dist.glob("mediamtx_camera_sdk-*.tar.gz")
-    assert sdist.stat().st_size > 0
+    with tarfile.open(sdist) as archive:
+        members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"src/mediamtx_camera_sdk/_speedups.c", "pyproject.toml", "README.md"} <= members
+    assert any(m.startswith("tests/") for m in members)
+    assert not [m for m in members if m.endswith(".so")]
+
+
+def test_wheel_without_a_compiler_installs_and_decodes(dist: Path, tmp_path: Path) -> None:
+    # The extension is optional: with no working compiler the build still
+    # succeeds and the package decodes through the Python decoders. Built from
+    # the unpacked sdist, a clean tree (no build directory left from before).
+    (sdist,) = dist.glob("mediamtx_camera_sdk-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    (tree,) = (tmp_path / "unpacked").iterdir()
+    out = tmp_path / "dist"
+    env = {**os.environ, "CC": "false-compiler-that-does-not-exist"}
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(tree)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env=env,
+    )
+    (wheel,) = out.glob("mediamtx_camera_sdk-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert _extensions(archive.namelist()) == []
+        archive.extractall(tmp_path / "site")
+    code = (
+        "from mediamtx_camera_sdk import _convert, models\n"
+        "assert _convert._speedups is None\n"
+        "c = _convert.decode(models.CameraInfo, {'device': 'c0', 'status': 'CONNECTED'})\n"
+        "print(c.device_path, _convert.__file__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+    )
+    device, location = done.stdout.split()
+    assert device == "c0"
+    assert location.startswith(str(tmp_path / "site"))
 
 
 def test_wheel_installs_and_imports_in_a_fresh_environment(dist: Path, tmp_path: Path) -> None:
@@ -62,12 +122,14 @@ def test_wheel_installs_and_imports_in_a_fresh_environment(dist: Path, tmp_path:
     )
     code = (
         "import mediamtx_camera_sdk as m, mediamtx_camera_sdk.testing as t;"
-        "print(m.__version__, m.__file__)"
+        "from mediamtx_camera_sdk import _convert;"
+        "print(m.__version__, m.__file__, _convert._speedups is not None)"
     )
     result = subprocess.run(
         [str(python), "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path
     )
-    version, location = result.stdout.split()
+    version, location, accelerated = result.stdout.split()
+    assert accelerated == str(_compiler_available())
     assert version == mediamtx_camera_sdk.__version__
     # Imported from the fresh environment, not from this checkout.
     assert str(env_dir) in location

@@ -19,6 +19,7 @@ path of the offending field as it unwinds (no bookkeeping on the success path);
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import types
 import typing
@@ -30,6 +31,14 @@ import cattrs
 
 from . import models
 from .errors import ProtocolError
+
+try:  # the optional C decoders (built at install time when a C compiler is there)
+    from . import _speedups
+except ImportError:  # pragma: no cover - depends on the build
+    _speedups = None  # type: ignore[assignment]
+
+#: Set (to anything but "" or "0") to decode with the Python decoders alone.
+PURE_PYTHON_ENV: Final = "MEDIAMTX_CAMERA_SDK_PURE_PYTHON"
 
 __all__ = [
     "converter",
@@ -390,6 +399,8 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
     """
     hints = typing.get_type_hints(cls)
     in_place = _builds_in_place(cls)
+    # The same rules as data for the C decoder (None: it cannot take this class).
+    plan: list[tuple[Any, ...]] | None = [] if in_place and _accelerated() else None
     namespace: dict[str, Any] = {
         "cls": cls,
         "Mapping": Mapping,
@@ -432,6 +443,11 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
             positional.append(arg)
         if field.name == "raw":
             lines.append(f"        {store} = data")
+            raw_slot = _slot(cls, field.name)
+            if raw_slot is None:
+                plan = None
+            elif plan is not None:
+                plan.append((raw_slot, True, (), None, None, 0, None))
             continue
         spec = specs[field.name]
         sources = spec.sources or ((field.name,),)
@@ -461,6 +477,13 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
             namespace[f"d_{index}"] = fallback
             default = f"d_{index}"
         exact = None if spec.timestamp else _EXACT.get(tp)
+        if plan is not None:
+            checker = namespace[check]
+            entry = _plan_field(cls, field.name, sources, exact, checker, required, fallback)
+            if entry is None:
+                plan = None
+            else:
+                plan.append(entry)
         # Fetch: the first source present and not null wins.
         for n, path in enumerate(sources):
             guard = "    " if n else ""
@@ -522,7 +545,69 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
     exec(compile(source, f"<structure {cls.__qualname__}>", "exec"), namespace)
     fn: Callable[[Any], T] = namespace["structure"]
     fn.__doc__ = source  # kept for debugging: the generated code
+    if plan is not None:
+        return typing.cast(Callable[[Any], T], _speedups.Decoder(cls, tuple(plan), fn))
     return fn
+
+
+# --------------------------------------------------------------------------- C decoders
+#
+# The optional ``_speedups.Decoder`` builds a model from a plan: per field the
+# slot descriptor, the wire paths (one or two keys each; the first that leads
+# to a value other than null wins), the exact type taken as is, the checker of
+# any other value and the default of an absent or null member.
+# It follows the generated Python decoder on the success path and hands
+# everything else (a missing member, a checker that raises, a path through
+# something that is not a plain dict) to it, so errors stay the Python ones.
+
+_EXACT_TYPES: Final[Mapping[str, type]] = {"str": str, "int": int, "bool": bool, "float": float}
+
+
+def _accelerated() -> bool:
+    """Whether model decoders made now use the C decoder."""
+    return _speedups is not None and os.environ.get(PURE_PYTHON_ENV, "") in ("", "0")
+
+
+def _slot(cls: type[Any], name: str) -> Any:
+    """The member descriptor of the slot ``name`` (None: not a plain slot)."""
+    for klass in cls.__mro__:
+        descr = klass.__dict__.get(name)
+        if descr is not None:
+            return descr if type(descr) is types.MemberDescriptorType else None
+    return None
+
+
+def _plan_field(
+    cls: type[Any],
+    name: str,
+    sources: tuple[tuple[str, ...], ...],
+    exact: str | None,
+    check: _Check,
+    required: bool,
+    fallback: Any,
+) -> tuple[Any, ...] | None:
+    """One field's plan entry, or None when the C decoder cannot follow it."""
+    descr = _slot(cls, name)
+    if descr is None or typing.cast(Any, cls).__new__ is not object.__new__:
+        return None
+    if not all(1 <= len(path) <= 2 for path in sources):
+        return None  # a deeper path: the Python decoder only
+    assert _speedups is not None
+    default: Any = None
+    if required:
+        kind = _speedups.DEFAULT_REQUIRED
+    elif isinstance(fallback, attrs.Factory):  # type: ignore[arg-type]
+        factory = fallback.factory
+        kind = {list: _speedups.DEFAULT_LIST, dict: _speedups.DEFAULT_DICT}.get(
+            factory, _speedups.DEFAULT_FACTORY
+        )
+        default = factory if kind == _speedups.DEFAULT_FACTORY else None
+    elif fallback is None:
+        kind = _speedups.DEFAULT_NONE
+    else:
+        kind, default = _speedups.DEFAULT_VALUE, fallback
+    exact_type = None if exact is None else _EXACT_TYPES[exact]
+    return (descr, False, tuple(sources), exact_type, check, kind, default)
 
 
 def _camera_checker() -> _Check:
