@@ -92,11 +92,13 @@ def test_models_the_c_decoder_cannot_follow_keep_the_python_one(
     @attrs.define(slots=False)
     class NoSlots:
         value: int
+        raw: Any = None
 
     for model in (Deep, Frozen, NoSlots):
         assert not isinstance(fresh(model), speedups.Decoder), model  # type: ignore[union-attr]
     assert _convert.decode(Deep, {"a": {"b": {"c": 4}}}).value == 4
     assert _convert.decode(NoSlots, {"value": 4}).value == 4
+    assert _convert.decode(NoSlots, {"value": 4}).raw == {"value": 4}
 
 
 def test_the_switch_turns_the_extension_off(monkeypatch: pytest.MonkeyPatch) -> None:
