@@ -24,6 +24,9 @@ WORKLOADS: Final = (
     "notifications",
 )
 
+#: The sequential workloads: a second or two per client, run in extra rounds.
+SEQUENTIAL_WORKLOADS: Final = ("ping", "camera_list")
+
 #: Sizes: ``connect`` connections, ``ping``/``camera_list`` sequential calls,
 #: ``inflight100`` calls in total with 100 in flight, ``notifications``
 #: notifications pushed by one ``flood`` call, ``inflight10k`` calls in flight at

@@ -240,7 +240,8 @@ def report(data: dict[str, Any]) -> str:
     results = data["results"]
     lines = [
         f"Benchmarks {meta['date']} ({'quick' if meta['quick'] else 'full'} run, "
-        f"{meta['repetitions']} repetitions, order {' '.join(meta['order'][0])} / reversed)",
+        f"{meta['repetitions']} repetitions ({meta['sequential_repetitions']} for ping and "
+        f"camera list), order {' '.join(meta['order'][0])} / reversed)",
         f"machine: {meta['cpu_count']} CPUs ({meta['cpu_model']}), {meta['platform']}; "
         f"{meta['pinning']}",
         f"load average before/after: {meta['load_before']} / {meta['load_after']}",
@@ -317,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workloads", default=",".join(_common.WORKLOADS), help="comma-separated subset"
     )
+    parser.add_argument(
+        "--extra-sequential",
+        type=int,
+        default=None,
+        help="extra rounds of the sequential workloads alone (default 0 quick, 4 full)",
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     args = parser.parse_args(argv)
 
@@ -324,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     repetitions = args.repetitions or (3 if args.quick else 5)
     if repetitions < 1:
         parser.error("--repetitions must be >= 1")
+    extra = args.extra_sequential if args.extra_sequential is not None else (0 if args.quick else 4)
+    if extra < 0:
+        parser.error("--extra-sequential must be >= 0")
     clients = [c for c in args.clients.split(",") if c]
     unknown = set(clients) - set(CLIENTS)
     if unknown:
@@ -350,15 +360,22 @@ def main(argv: list[str] | None = None) -> int:
     errors: list[str] = []
     unavailable: dict[str, str] = {}
     order: list[list[str]] = []
+    # The sequential workloads take a second or two per client while the VM's
+    # speed drifts over tens of seconds, so their medians get extra rounds
+    # (same alternation, every client, nothing else run in them).
+    sequential = [w for w in workloads if w in _common.SEQUENTIAL_WORKLOADS]
+    rounds = [workloads] * repetitions + ([sequential] * extra if sequential else [])
     try:
-        for rep in range(repetitions):
+        for rep, round_workloads in enumerate(rounds):
             round_order = clients if rep % 2 == 0 else list(reversed(clients))
             round_order = [c for c in round_order if c not in unavailable]
+            if round_workloads is not workloads:
+                round_order = [c for c in round_order if c != "core"]
             order.append(round_order)
             for client in round_order:
-                result = run_client(client, url, sizes, client_cpu, timeout, workloads)
+                result = run_client(client, url, sizes, client_cpu, timeout, round_workloads)
                 print(
-                    f"  round {rep + 1}/{repetitions} {client}: "
+                    f"  round {rep + 1}/{len(rounds)} {client}: "
                     f"{time.perf_counter() - started:.1f} s",
                     file=sys.stderr,
                     flush=True,
@@ -407,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "quick": args.quick,
             "repetitions": repetitions,
+            "sequential_repetitions": repetitions + (extra if sequential else 0),
             "order": order,
             "sizes": sizes,
             "workloads": workloads,

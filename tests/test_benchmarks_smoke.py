@@ -50,7 +50,7 @@ RATIO_KEYS = (
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One quick run (a single repetition), its JSON report parsed."""
+    """One quick run (one repetition, one extra round of ping and camera list), parsed."""
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     done = subprocess.run(
         [
@@ -58,6 +58,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             str(BENCHMARKS / "run.py"),
             "--quick",
             "--repetitions",
+            "1",
+            "--extra-sequential",
             "1",
             "--json",
             str(out),
@@ -103,6 +105,14 @@ def test_json_has_stable_keys(report: dict[str, Any]) -> None:
         assert report["ratios"][pair][metric] > 0, (pair, metric)
     meta = report["meta"]
     assert meta["repetitions"] == 1
+    # The extra round runs the sequential workloads alone, for every client but the core.
+    assert meta["sequential_repetitions"] == 2
+    assert [len(rnd) for rnd in meta["order"]] == [len(meta["order"][0]), len(meta["order"][0]) - 1]
+    assert "core" not in meta["order"][1]
+    for client in REQUIRED_CLIENTS:
+        runs = report["runs"][client]
+        assert len(runs["ping"]["us_per_call"]) == len(runs["camera_list"]["us_per_call"]) == 2
+        assert len(runs["inflight100"]["calls_per_s"]) == 1
     assert meta["quick"] is True
     assert meta["pinning"].startswith(("pinned", "unpinned"))
     assert "websockets" in meta["versions"]
