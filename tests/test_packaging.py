@@ -64,7 +64,7 @@ def test_wheel_contents(dist: Path) -> None:
     (sdist,) = dist.glob("mediamtx_camera_sdk-*.tar.gz")
     with tarfile.open(sdist) as archive:
         members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    assert {"src/mediamtx_camera_sdk/_speedups.c", "pyproject.toml", "README.md"} <= members
+    assert {"src/mediamtx_camera_sdk/_speedups.c", "pyproject.toml", "setup.py"} <= members
     assert any(m.startswith("tests/") for m in members)
     assert not [m for m in members if m.endswith(".so")]
 
