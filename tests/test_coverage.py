@@ -23,7 +23,6 @@ CORE_TESTS = (
     "tests/test_errors.py",
     "tests/test_methods.py",
     "tests/test_convert.py",
-    "tests/test_convert_differential.py",
     "tests/test_speedups.py",
     "tests/test_models.py",
     "tests/test_generated_api.py",
