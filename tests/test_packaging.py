@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import ast
 import os
-import shlex
-import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import venv
 import zipfile
@@ -22,13 +19,9 @@ from pathlib import Path
 import pytest
 
 import mediamtx_camera_sdk
+from _build import compiler_available
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _compiler_available() -> bool:
-    compiler = sysconfig.get_config_var("CC")
-    return bool(compiler) and shutil.which(shlex.split(compiler)[0]) is not None
 
 
 def _extensions(names: list[str]) -> list[str]:
@@ -60,7 +53,7 @@ def test_wheel_contents(dist: Path) -> None:
     assert "[pytest11]" in text
     # The optional C decoders: built wherever a compiler is available, typed by a stub.
     assert "mediamtx_camera_sdk/_speedups.pyi" in names
-    assert len(_extensions(names)) == (1 if _compiler_available() else 0)
+    assert len(_extensions(names)) == (1 if compiler_available() else 0)
     (sdist,) = dist.glob("mediamtx_camera_sdk-*.tar.gz")
     with tarfile.open(sdist) as archive:
         members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
@@ -129,7 +122,7 @@ def test_wheel_installs_and_imports_in_a_fresh_environment(dist: Path, tmp_path:
         [str(python), "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path
     )
     version, location, accelerated = result.stdout.split()
-    assert accelerated == str(_compiler_available())
+    assert accelerated == str(compiler_available())
     assert version == mediamtx_camera_sdk.__version__
     # Imported from the fresh environment, not from this checkout.
     assert str(env_dir) in location

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import gc
 import os
-import shlex
-import shutil
 import subprocess
 import sys
-import sysconfig
 import tracemalloc
 from collections.abc import Callable
 from types import MappingProxyType
@@ -26,6 +23,7 @@ from typing import Any
 import attrs
 import pytest
 
+from _build import compiler_available
 from mediamtx_camera_sdk import _convert, models
 from mediamtx_camera_sdk.errors import ProtocolError
 
@@ -40,15 +38,10 @@ CAMERA: dict[str, Any] = {
 }
 
 
-def _compiler_available() -> bool:
-    compiler = sysconfig.get_config_var("CC")
-    return bool(compiler) and shutil.which(shlex.split(compiler)[0]) is not None
-
-
 def test_the_extension_is_built_where_a_compiler_exists() -> None:
     # pip builds it on install; the build is optional, so a broken build would
     # pass unnoticed (every other test also runs on the Python decoders).
-    if _compiler_available():
+    if compiler_available():
         assert _convert._speedups is not None
     assert _convert.PURE_PYTHON_ENV == "MEDIAMTX_CAMERA_SDK_PURE_PYTHON"
 

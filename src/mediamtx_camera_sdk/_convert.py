@@ -400,7 +400,8 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
     hints = typing.get_type_hints(cls)
     in_place = _builds_in_place(cls)
     # The same rules as data for the C decoder (None: it cannot take this class).
-    plan: list[tuple[Any, ...]] | None = [] if in_place and _accelerated() else None
+    accelerated = in_place and _accelerated() and typing.cast(Any, cls).__new__ is object.__new__
+    plan: list[tuple[Any, ...]] | None = [] if accelerated else None
     namespace: dict[str, Any] = {
         "cls": cls,
         "Mapping": Mapping,
@@ -478,8 +479,9 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
             default = f"d_{index}"
         exact = None if spec.timestamp else _EXACT.get(tp)
         if plan is not None:
+            exact_type = None if exact is None else _strip_none(tp)
             checker = namespace[check]
-            entry = _plan_field(cls, field.name, sources, exact, checker, required, fallback)
+            entry = _plan_field(cls, field.name, sources, exact_type, checker, required, fallback)
             if entry is None:
                 plan = None
             else:
@@ -560,8 +562,6 @@ def _compile_model(cls: type[T]) -> Callable[[Any], T]:
 # everything else (a missing member, a checker that raises, a path through
 # something that is not a plain dict) to it, so errors stay the Python ones.
 
-_EXACT_TYPES: Final[Mapping[str, type]] = {"str": str, "int": int, "bool": bool, "float": float}
-
 
 def _accelerated() -> bool:
     """Whether model decoders made now use the C decoder."""
@@ -581,14 +581,14 @@ def _plan_field(
     cls: type[Any],
     name: str,
     sources: tuple[tuple[str, ...], ...],
-    exact: str | None,
+    exact: type | None,
     check: _Check,
     required: bool,
     fallback: Any,
 ) -> tuple[Any, ...] | None:
     """One field's plan entry, or None when the C decoder cannot follow it."""
     descr = _slot(cls, name)
-    if descr is None or typing.cast(Any, cls).__new__ is not object.__new__:
+    if descr is None:
         return None
     if not all(1 <= len(path) <= 2 for path in sources):
         return None  # a deeper path: the Python decoder only
@@ -606,8 +606,7 @@ def _plan_field(
         kind = _speedups.DEFAULT_NONE
     else:
         kind, default = _speedups.DEFAULT_VALUE, fallback
-    exact_type = None if exact is None else _EXACT_TYPES[exact]
-    return (descr, False, tuple(sources), exact_type, check, kind, default)
+    return (descr, False, tuple(sources), exact, check, kind, default)
 
 
 def _camera_checker() -> _Check:
