@@ -42,7 +42,10 @@ def wheel(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The benchmarks, side by side with the raw clients (``nox -s bench -- --quick``)."""
+    """The benchmarks: the SDK's clients beside the raw ones and the peer SDK (``-- --quick``).
+
+    The ``bench`` extra brings picows and jsonrpc-websocket, which a full run needs.
+    """
     session.install("-e", ".[bench]")
     session.run("python", "benchmarks/run.py", *session.posargs)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from typing import Any, Final
 
 #: The workloads, in the order a client process runs them. ``inflight10k``
@@ -124,6 +125,51 @@ def rss_bytes() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def warmup(n: int, sizes: dict[str, Any]) -> int:
+    """How many untimed calls come before ``n`` timed ones."""
+    return max(1, int(n * sizes["warmup"]))
+
+
+def median(values: list[float]) -> float:
+    """The median of a non-empty list."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def hold_result(
+    n: int,
+    completed: int,
+    start: float,
+    traced: int,
+    idle: int,
+    rss: int | None,
+    rss_after: int | None,
+) -> dict[str, Any]:
+    """The figures of a hold workload (``inflight10k``).
+
+    ``bytes_per_call``: every Python allocation alive while the calls are in
+    flight, including the task (or thread) the application holds each call in;
+    ``task_bytes_per_call``: what the same number of idle tasks (threads)
+    waiting on an event cost alone (``idle``; 0 for a client that pipelines
+    its calls from one task); ``client_bytes_per_call``: the difference, what
+    the client library itself holds per call in flight.
+    """
+    if completed != n:
+        raise RuntimeError(f"only {completed} of {n} calls completed")
+    return {
+        "calls": n,
+        "completed": completed,
+        "seconds": time.perf_counter() - start,
+        "bytes_per_call": traced / n,
+        "task_bytes_per_call": idle / n,
+        "client_bytes_per_call": (traced - idle) / n,
+        "rss_bytes_per_call": None if rss is None or rss_after is None else (rss_after - rss) / n,
+    }
 
 
 def emit(result: dict[str, Any]) -> None:

@@ -8,8 +8,9 @@ benchmark server at ``--url``, and prints one ``RESULT {...}`` line:
 library that is not installed).
 
 Clients: ``ws_asyncio``, ``ws_sync``, ``websocket_client``, ``picows`` (raw
-libraries, :mod:`clients_raw`); ``async_asyncio``, ``async_trio``, ``sync``
-(the SDK, :mod:`clients_sdk`); ``core`` (the sans-IO core alone, no server:
+libraries, :mod:`clients_raw`); ``jsonrpc_websocket`` (the peer SDK,
+:mod:`clients_peer`); ``async_asyncio``, ``async_trio``, ``sync`` (the SDK,
+:mod:`clients_sdk`); ``core`` (the sans-IO core alone, no server:
 :mod:`core_bench`).
 """
 
@@ -23,8 +24,9 @@ from typing import Any
 import _common
 
 RAW = ("ws_asyncio", "ws_sync", "websocket_client", "picows")
+PEER = ("jsonrpc_websocket",)
 SDK = ("async_asyncio", "async_trio", "sync")
-CLIENTS = (*RAW, *SDK, "core")
+CLIENTS = (*RAW, *PEER, *SDK, "core")
 
 
 def main() -> None:
@@ -44,6 +46,8 @@ def main() -> None:
     try:
         if args.client in RAW:
             import clients_raw as family
+        elif args.client in PEER:
+            import clients_peer as family  # type: ignore[no-redef]
         elif args.client in SDK:
             import clients_sdk as family  # type: ignore[no-redef]
         else:

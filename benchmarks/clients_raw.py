@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import _common
-from _common import FLOOD_METHOD, TOKEN, request
+from _common import FLOOD_METHOD, TOKEN, hold_result, median, request, warmup
 
 Result = dict[str, Any]
 AsyncSend = Callable[[str], Awaitable[None]]
@@ -38,22 +38,10 @@ SyncRecv = Callable[[], Any]
 _AUTH_PARAMS = {"auth_token": TOKEN, "auth_type": "jwt"}
 
 
-def _warmup(n: int, sizes: dict[str, Any]) -> int:
-    return max(1, int(n * sizes["warmup"]))
-
-
 def _check_reply(message: Any, call_id: int) -> Any:
     if message.get("id") != call_id or "result" not in message:
         raise RuntimeError(f"unexpected reply to call {call_id}: {message!r:.200}")
     return message["result"]
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 # --------------------------------------------------------------------------- async
@@ -70,7 +58,7 @@ async def _a_sequential(send: AsyncSend, recv: AsyncRecv, method: str, n: int, f
 
 async def a_calls(send: AsyncSend, recv: AsyncRecv, method: str, n: int, sizes: Result) -> Result:
     """Sequential calls; µs per call."""
-    warm = _warmup(n, sizes)
+    warm = warmup(n, sizes)
     await _a_sequential(send, recv, method, warm, 1)
     cpu = time.process_time()
     start = time.perf_counter()
@@ -139,24 +127,7 @@ async def a_hold(send: AsyncSend, recv: AsyncRecv, n: int) -> Result:
         if "result" not in message:
             raise RuntimeError(f"unexpected reply {message!r:.200}")
         seen.add(message["id"])
-    return _hold_result(n, len(seen) - 1, start, traced, rss, rss_after)
-
-
-def _hold_result(
-    n: int, completed: int, start: float, traced: int, rss: int | None, rss_after: int | None
-) -> Result:
-    """The figures of a hold workload (pipelined: no task or thread per call)."""
-    if completed != n:
-        raise RuntimeError(f"only {completed} of {n} calls completed")
-    return {
-        "calls": n,
-        "completed": completed,
-        "seconds": time.perf_counter() - start,
-        "bytes_per_call": traced / n,
-        "task_bytes_per_call": 0.0,
-        "client_bytes_per_call": traced / n,
-        "rss_bytes_per_call": None if rss is None or rss_after is None else (rss_after - rss) / n,
-    }
+    return hold_result(n, len(seen) - 1, start, traced, 0, rss, rss_after)
 
 
 async def _ws_asyncio(url: str, sizes: Result, workloads: list[str]) -> dict[str, Result]:
@@ -177,7 +148,7 @@ async def _ws_asyncio(url: str, sizes: Result, workloads: list[str]) -> dict[str
             if workload == "connect":
                 await connect_once()  # warm-up
                 times = [await connect_once() for _ in range(sizes["connect"])]
-                results[workload] = {"ms": _median(times) * 1e3}
+                results[workload] = {"ms": median(times) * 1e3}
                 continue
             async with connect(url) as ws:
                 results[workload] = await _a_workload(workload, ws.send, ws.recv, sizes)
@@ -214,7 +185,7 @@ def _s_sequential(send: SyncSend, recv: SyncRecv, method: str, n: int, first: in
 
 def s_calls(send: SyncSend, recv: SyncRecv, method: str, n: int, sizes: Result) -> Result:
     """Sequential calls; µs per call."""
-    warm = _warmup(n, sizes)
+    warm = warmup(n, sizes)
     _s_sequential(send, recv, method, warm, 1)
     cpu = time.process_time()
     start = time.perf_counter()
@@ -283,7 +254,7 @@ def s_hold(send: SyncSend, recv: SyncRecv, n: int) -> Result:
         if "result" not in message:
             raise RuntimeError(f"unexpected reply {message!r:.200}")
         seen.add(message["id"])
-    return _hold_result(n, len(seen) - 1, start, traced, rss, rss_after)
+    return hold_result(n, len(seen) - 1, start, traced, 0, rss, rss_after)
 
 
 def _s_workload(workload: str, send: SyncSend, recv: SyncRecv, sizes: Result) -> Result:
@@ -321,7 +292,7 @@ def _sync_runner(
                 if workload == "connect":
                     connect_once()
                     times = [connect_once() for _ in range(sizes["connect"])]
-                    results[workload] = {"ms": _median(times) * 1e3}
+                    results[workload] = {"ms": median(times) * 1e3}
                     continue
                 ws = open_connection()
                 try:
@@ -378,7 +349,7 @@ def _picows_runner() -> Callable[[str, Result, list[str]], dict[str, Result]]:
     async def calls(
         transport: Any, listener: Listener, method: str, n: int, sizes: Result
     ) -> Result:
-        warm = _warmup(n, sizes)
+        warm = warmup(n, sizes)
         await sequential(transport, listener, method, warm, 1)
         cpu = time.process_time()
         start = time.perf_counter()
@@ -463,7 +434,7 @@ def _picows_runner() -> Callable[[str, Result, list[str]], dict[str, Result]]:
         rss_after = _common.rss_bytes()
         transport.send(TEXT, request(n + 1, "release").encode())
         await done
-        return _hold_result(n, len(seen) - 1, start, traced, rss, rss_after)
+        return hold_result(n, len(seen) - 1, start, traced, 0, rss, rss_after)
 
     async def close(transport: Any, listener: Listener) -> None:
         transport.send_close()
@@ -499,7 +470,7 @@ def _picows_runner() -> Callable[[str, Result, list[str]], dict[str, Result]]:
                 if workload == "connect":
                     await connect_once()
                     times = [await connect_once() for _ in range(sizes["connect"])]
-                    results[workload] = {"ms": _median(times) * 1e3}
+                    results[workload] = {"ms": median(times) * 1e3}
                     continue
                 transport, opened = await ws_connect(Listener, url)
                 listener = cast(Listener, opened)

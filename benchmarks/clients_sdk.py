@@ -26,55 +26,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import _common
-from _common import FLOOD_METHOD, TOKEN
+from _common import FLOOD_METHOD, TOKEN, hold_result, median, warmup
 
 Result = dict[str, Any]
 Runner = Callable[[str, Result, list[str]], dict[str, Result]]
 
 # Time allowed for the calls of a hold workload to be all in flight.
 _SPAWN_TIMEOUT = 120.0
-
-
-def _warmup(n: int, sizes: Result) -> int:
-    return max(1, int(n * sizes["warmup"]))
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _hold_result(
-    n: int,
-    completed: int,
-    start: float,
-    traced: int,
-    idle: int,
-    rss: int | None,
-    rss_after: int | None,
-) -> Result:
-    """The figures of a hold workload.
-
-    ``bytes_per_call``: every Python allocation alive while the calls are in
-    flight, including the task (or thread) the application holds each call in;
-    ``task_bytes_per_call``: what the same number of idle tasks (threads)
-    waiting on an event cost alone; ``client_bytes_per_call``: the difference,
-    what the SDK itself holds per call in flight.
-    """
-    if completed != n:
-        raise RuntimeError(f"only {completed} of {n} calls completed")
-    return {
-        "calls": n,
-        "completed": completed,
-        "seconds": time.perf_counter() - start,
-        "bytes_per_call": traced / n,
-        "task_bytes_per_call": idle / n,
-        "client_bytes_per_call": (traced - idle) / n,
-        "rss_bytes_per_call": None if rss is None or rss_after is None else (rss_after - rss) / n,
-    }
 
 
 def _settings(workload: str) -> Result:
@@ -90,6 +48,87 @@ def _settings(workload: str) -> Result:
 
 
 # --------------------------------------------------------------------------- async
+
+
+async def timed_calls(run: Callable[[int], Awaitable[None]], n: int, sizes: Result) -> Result:
+    """``run(k)`` makes ``k`` sequential calls: a warm-up, then ``n`` timed; µs per call."""
+    await run(warmup(n, sizes))
+    cpu = time.process_time()
+    start = time.perf_counter()
+    await run(n)
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    return {"us_per_call": elapsed / n * 1e6, "cpu_us_per_call": cpu / n * 1e6}
+
+
+async def ping_window(ping: Callable[[], Awaitable[Any]], total: int, size: int) -> Result:
+    """``total`` calls of ``ping()`` from ``size`` tasks (calls in flight); calls/s."""
+    import anyio
+
+    left = [total]
+
+    async def worker() -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            if await ping() != "pong":
+                raise RuntimeError("wrong ping result")
+
+    cpu = time.process_time()
+    start = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        for _ in range(min(size, total)):
+            tg.start_soon(worker)
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    return {"calls_per_s": total / elapsed, "cpu_us_per_call": cpu / total * 1e6}
+
+
+def async_workloads(
+    sequential: Callable[[Any, str, int], Awaitable[None]],
+    flood: Callable[[Any, int], Awaitable[Result]],
+    hold: Callable[[Any, int], Awaitable[Result]],
+) -> dict[str, Callable[[Any, Result], Awaitable[Result]]]:
+    """The workloads of an async client ``c`` (anything with ``c.ping()``) but connect.
+
+    ``sequential(c, method, k)`` makes ``k`` calls of ``method`` one after the
+    other; ``flood(c, n)`` and ``hold(c, n)`` run those workloads.
+    """
+    return {
+        "ping": lambda c, sizes: timed_calls(
+            lambda k: sequential(c, "ping", k), sizes["ping"], sizes
+        ),
+        "camera_list": lambda c, sizes: timed_calls(
+            lambda k: sequential(c, "get_camera_list", k), sizes["camera_list"], sizes
+        ),
+        "inflight100": lambda c, sizes: ping_window(
+            c.ping, sizes["inflight100"], sizes["inflight_window"]
+        ),
+        "notifications": lambda c, sizes: flood(c, sizes["notifications"]),
+        "inflight10k": lambda c, sizes: hold(c, sizes["inflight10k"]),
+    }
+
+
+async def idle_tasks(n: int) -> int:
+    """Bytes alive while ``n`` tasks wait on an event (the application's own cost)."""
+    import anyio
+
+    gate = anyio.Event()
+    started = [0]
+
+    async def idle() -> None:
+        started[0] += 1
+        await gate.wait()
+
+    tracemalloc.start()
+    async with anyio.create_task_group() as tg:
+        for _ in range(n):
+            tg.start_soon(idle)
+        while started[0] < n:  # noqa: ASYNC110 - a plain counter, polled
+            await anyio.sleep(0.005)
+        traced = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        gate.set()
+    return traced
 
 
 def _async_runner(backend: str) -> Runner:
@@ -113,34 +152,6 @@ def _async_runner(backend: str) -> Runner:
                 if len(cameras) != 10 or cameras[9].device_path != "camera9":
                     raise RuntimeError("wrong camera list")
 
-    async def calls(c: CameraClient, method: str, n: int, sizes: Result) -> Result:
-        await sequential(c, method, _warmup(n, sizes))
-        cpu = time.process_time()
-        start = time.perf_counter()
-        await sequential(c, method, n)
-        elapsed = time.perf_counter() - start
-        cpu = time.process_time() - cpu
-        return {"us_per_call": elapsed / n * 1e6, "cpu_us_per_call": cpu / n * 1e6}
-
-    async def window(c: CameraClient, total: int, size: int) -> Result:
-        left = [total]
-        ping = c.ping
-
-        async def worker() -> None:
-            while left[0] > 0:
-                left[0] -= 1
-                if await ping() != "pong":
-                    raise RuntimeError("wrong ping result")
-
-        cpu = time.process_time()
-        start = time.perf_counter()
-        async with anyio.create_task_group() as tg:
-            for _ in range(min(size, total)):
-                tg.start_soon(worker)
-        elapsed = time.perf_counter() - start
-        cpu = time.process_time() - cpu
-        return {"calls_per_s": total / elapsed, "cpu_us_per_call": cpu / total * 1e6}
-
     async def flood(c: CameraClient, n: int) -> Result:
         got = 0
         cpu = time.process_time()
@@ -162,26 +173,6 @@ def _async_runner(backend: str) -> Runner:
         if stream.dropped or reply != [{"sent": n}]:
             raise RuntimeError(f"dropped {stream.dropped} events; reply {reply!r}")
         return {"per_s": n / elapsed, "cpu_us_per_notification": cpu / n * 1e6}
-
-    async def idle_tasks(n: int) -> int:
-        """Bytes alive while ``n`` tasks wait on an event (the application's own cost)."""
-        gate = anyio.Event()
-        started = [0]
-
-        async def idle() -> None:
-            started[0] += 1
-            await gate.wait()
-
-        tracemalloc.start()
-        async with anyio.create_task_group() as tg:
-            for _ in range(n):
-                tg.start_soon(idle)
-            while started[0] < n:  # noqa: ASYNC110 - a plain counter, polled
-                await anyio.sleep(0.005)
-            traced = tracemalloc.get_traced_memory()[0]
-            tracemalloc.stop()
-            gate.set()
-        return traced
 
     async def hold(c: CameraClient, n: int) -> Result:
         results: list[Any] = []
@@ -207,7 +198,7 @@ def _async_runner(backend: str) -> Runner:
             released = await c.call("release", timeout=_SPAWN_TIMEOUT)
         if released != {"released": n} or results.count("held") != n:
             raise RuntimeError(f"release answered {released!r}; {len(results)} results")
-        return _hold_result(n, len(results), start, traced, idle, rss, rss_after)
+        return hold_result(n, len(results), start, traced, idle, rss, rss_after)
 
     async def connect_once(url: str) -> float:
         c = client(url)
@@ -219,13 +210,7 @@ def _async_runner(backend: str) -> Runner:
         await c.disconnect()
         return elapsed
 
-    work: dict[str, Callable[[CameraClient, Result], Awaitable[Result]]] = {
-        "ping": lambda c, sizes: calls(c, "ping", sizes["ping"], sizes),
-        "camera_list": lambda c, sizes: calls(c, "get_camera_list", sizes["camera_list"], sizes),
-        "inflight100": lambda c, sizes: window(c, sizes["inflight100"], sizes["inflight_window"]),
-        "notifications": lambda c, sizes: flood(c, sizes["notifications"]),
-        "inflight10k": lambda c, sizes: hold(c, sizes["inflight10k"]),
-    }
+    work = async_workloads(sequential, flood, hold)
 
     async def main(url: str, sizes: Result, workloads: list[str]) -> dict[str, Result]:
         results: dict[str, Result] = {}
@@ -234,7 +219,7 @@ def _async_runner(backend: str) -> Runner:
                 if workload == "connect":
                     await connect_once(url)
                     times = [await connect_once(url) for _ in range(sizes["connect"])]
-                    results[workload] = {"ms": _median(times) * 1e3}
+                    results[workload] = {"ms": median(times) * 1e3}
                     continue
                 async with client(url, **_settings(workload)) as c:
                     results[workload] = await work[workload](c, sizes)
@@ -272,7 +257,7 @@ def _sync_runner() -> Runner:
                     raise RuntimeError("wrong camera list")
 
     def calls(c: SyncCameraClient, method: str, n: int, sizes: Result) -> Result:
-        sequential(c, method, _warmup(n, sizes))
+        sequential(c, method, warmup(n, sizes))
         cpu = time.process_time()
         start = time.perf_counter()
         sequential(c, method, n)
@@ -398,7 +383,7 @@ def _sync_runner() -> Runner:
             raise errors[0]
         if released != {"released": n} or results.count("held") != n:
             raise RuntimeError(f"release answered {released!r}; {len(results)} results")
-        return _hold_result(n, len(results), start, traced, idle, rss, rss_after)
+        return hold_result(n, len(results), start, traced, idle, rss, rss_after)
 
     def connect_once(url: str) -> float:
         c = client(url)
@@ -425,7 +410,7 @@ def _sync_runner() -> Runner:
                 if workload == "connect":
                     connect_once(url)
                     times = [connect_once(url) for _ in range(sizes["connect"])]
-                    results[workload] = {"ms": _median(times) * 1e3}
+                    results[workload] = {"ms": median(times) * 1e3}
                     continue
                 with client(url, **_settings(workload)) as c:
                     results[workload] = work[workload](c, sizes)

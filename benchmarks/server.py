@@ -76,6 +76,11 @@ _NOTIFICATION = text_frame(
 )
 
 
+def _id_bytes(call_id: Any) -> bytes:
+    """A request id as JSON (integers, as the SDK and raw clients send, on the fast path)."""
+    return str(call_id).encode() if type(call_id) is int else json.dumps(call_id).encode()
+
+
 def _reply(call_id: Any, result: Any) -> bytes:
     return text_frame(
         json.dumps(
@@ -141,7 +146,7 @@ class Connection(asyncio.Protocol):
             self.held.append(call_id)
         elif parts is not None:
             head, tail = parts
-            out.append(text_frame(head + str(call_id).encode() + tail))
+            out.append(text_frame(head + _id_bytes(call_id) + tail))
         elif method == "flood":
             count = int((message.get("params") or {}).get("count", 0))
             task = asyncio.get_running_loop().create_task(self.flood(call_id, count))
@@ -149,7 +154,7 @@ class Connection(asyncio.Protocol):
             task.add_done_callback(self.flooding.discard)
         elif method == "release":
             head, tail = _RESULTS["hold"]
-            out.extend(text_frame(head + str(i).encode() + tail) for i in self.held)
+            out.extend(text_frame(head + _id_bytes(i) + tail) for i in self.held)
             out.append(_reply(call_id, {"released": len(self.held)}))
             self.held = []
         else:
