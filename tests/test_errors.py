@@ -136,3 +136,335 @@ def test_docstring_draws_every_class() -> None:
         obj = getattr(E, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert name in doc, name
+
+
+# ---------------------------------------------------------------- what the service says
+
+# error.data of replies recorded from the current service, with the code that
+# carried each and the class the SDK must raise.
+_RECORDED_CURRENT = [
+    (
+        -32010,
+        "Not found",
+        "camera_not_found",
+        "Camera not found or disconnected",
+        "Check camera identifier",
+        E.CameraNotFoundError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "METHOD_ERROR",
+        "get_camera_status: invalid or inaccessible device: camera9",
+        "Contact support if issue persists",
+        E.CameraNotFoundError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "internal_error",
+        "camera 'camera9' capabilities error: invalid or inaccessible device: camera9",
+        "Retry or contact support if persistent",
+        E.CameraNotFoundError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "METHOD_ERROR",
+        "get_camera_status: validation failed: [device parameter is required]",
+        "Contact support if issue persists",
+        E.InvalidParamsError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "METHOD_ERROR",
+        "set_discovery_interval: scan_interval must be >= 0",
+        "Contact support if issue persists",
+        E.InvalidParamsError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "METHOD_ERROR",
+        "subscribe_events: failed to subscribe to events: invalid event topic: no.such.topic",
+        "Contact support if issue persists",
+        E.InvalidParamsError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "METHOD_ERROR",
+        "start_recording: path camera0 is already recording",
+        "Contact support if issue persists",
+        E.RecordingInProgressError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "METHOD_ERROR",
+        "stop_recording: path camera0 is not currently recording",
+        "Contact support if issue persists",
+        E.InvalidStateError,
+    ),
+    (
+        -32010,
+        "Not found",
+        "file_not_found",
+        "File not found or inaccessible",
+        "Verify filename",
+        E.NotFoundError,
+    ),
+    (
+        -32602,
+        "Invalid parameters",
+        "invalid_params",
+        "validation failed",
+        "Provide valid filename parameter",
+        E.InvalidParamsError,
+    ),
+    (
+        -32001,
+        "Authentication failed or token expired",
+        "auth_required",
+        "Authentication required",
+        "Authenticate first",
+        E.AuthenticationError,
+    ),
+    (
+        -32001,
+        "Authentication failed or token expired",
+        "auth_failed",
+        "Invalid or expired token",
+        "Provide valid token",
+        E.AuthenticationError,
+    ),
+    (
+        -32002,
+        "Permission denied",
+        "permission_denied",
+        "insufficient permissions for method take_snapshot",
+        "Use an account with permission",
+        E.PermissionDeniedError,
+    ),
+    (
+        -32601,
+        "Method not found",
+        "method_not_found",
+        "no_such_method",
+        "Verify method name",
+        E.MethodNotFoundError,
+    ),
+    (
+        -32600,
+        "Invalid Request",
+        "invalid_request",
+        "Invalid JSON-RPC request",
+        "Ensure valid JSON-RPC 2.0 structure",
+        E.InvalidRequestError,
+    ),
+    (
+        -32600,
+        "Invalid Request",
+        "invalid_version",
+        "Invalid JSON-RPC version",
+        "Set jsonrpc to '2.0'",
+        E.InvalidRequestError,
+    ),
+    (
+        -32030,
+        "Unsupported",
+        "feature_disabled",
+        "External stream discovery is disabled in configuration",
+        "Enable external discovery in configuration",
+        E.UnsupportedError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "METHOD_ERROR",
+        "take_snapshot: validation failed",
+        "Contact support if issue persists",
+        E.InvalidParamsError,
+    ),
+    (
+        -32603,
+        "Internal server error",
+        "METHOD_ERROR",
+        "something else broke",
+        "Contact support if issue persists",
+        E.InternalServerError,
+    ),
+]
+
+
+@pytest.mark.parametrize("dialect", [None, "current"])
+@pytest.mark.parametrize(
+    ("code", "message", "reason", "details", "suggestion", "cls"), _RECORDED_CURRENT
+)
+def test_the_reason_picks_the_class_whatever_the_code(
+    dialect: E.Dialect | None,
+    code: int,
+    message: str,
+    reason: str,
+    details: str,
+    suggestion: str,
+    cls: type[E.RpcError],
+) -> None:
+    data = {"reason": reason, "details": details, "suggestion": suggestion}
+    exc = E.error_for_code(code, message, data, method="m", dialect=dialect)
+    assert type(exc) is cls
+    # The structured fields stay as the service sent them.
+    assert (exc.code, exc.message, exc.data, exc.method) == (code, message, data, "m")
+    # The text says why, in the service's words.
+    text = str(exc)
+    assert text.startswith(message)
+    assert details in text
+    assert f"suggestion: {suggestion}" in text
+    assert text.endswith(f"(method 'm', code {code})")
+    assert not isinstance(exc, E.ValidationError)
+
+
+def test_camera_not_found_on_both_codes_reads_as_the_user_expects() -> None:
+    data = {
+        "reason": "camera_not_found",
+        "details": "Camera not found or disconnected",
+        "suggestion": "Check camera identifier",
+    }
+    for code in (-32010, -32603):
+        exc = E.error_for_code(code, "Not found", data, method="take_snapshot", dialect="current")
+        assert isinstance(exc, E.CameraNotFoundError)
+        assert isinstance(exc, E.NotFoundError)
+    exc = E.error_for_code(-32010, "Not found", data, method="take_snapshot", dialect="current")
+    assert str(exc) == (
+        "Not found: Camera not found or disconnected; suggestion: Check camera identifier "
+        "(method 'take_snapshot', code -32010)"
+    )
+
+
+def test_legacy_codes_are_read_on_any_dialect_and_beat_a_vaguer_reason() -> None:
+    for dialect in (None, "current", "legacy"):
+        assert type(E.error_for_code(-1000, "x", dialect=dialect)) is E.CameraNotFoundError
+        assert type(E.error_for_code(-32003, "x", dialect=dialect)) is E.PermissionDeniedError
+        assert type(E.error_for_code(-1003, "x", dialect=dialect)) is E.MediaMTXError
+    # A reason naming a base class of what the code says keeps the code's class.
+    exc = E.error_for_code(-1000, "x", {"reason": "not_found"}, dialect="legacy")
+    assert type(exc) is E.CameraNotFoundError
+
+
+def test_class_for_reason() -> None:
+    assert E.class_for_reason({"reason": "CAMERA_NOT_FOUND"}) is E.CameraNotFoundError
+    assert E.class_for_reason({"reason": "METHOD_ERROR", "details": "no clue"}) is None
+    assert E.class_for_reason({"reason": 3}) is None
+    assert E.class_for_reason(None) is None
+    assert E.class_for_reason(["reason"]) is None
+
+
+def test_hint_and_detail_fields_are_shown_too() -> None:
+    exc = E.error_for_code(-32601, "Method not found", {"hint": "try get_camera_list"})
+    assert str(exc) == "Method not found: hint: try get_camera_list (code -32601)"
+    exc = E.error_for_code(
+        -32050, "Dependency failed", {"dependency": "ffmpeg", "detail": "exit 1"}
+    )
+    assert "Dependency failed: exit 1" in str(exc)
+    # Details the message already holds are not repeated.
+    exc = E.RpcError(
+        "Camera not found or disconnected", data={"details": "camera not found or disconnected"}
+    )
+    assert str(exc) == "Camera not found or disconnected"
+
+
+@pytest.mark.parametrize(
+    ("message", "data", "why"),
+    [
+        # current service
+        (
+            "Authentication failed or token expired",
+            {"reason": "auth_failed", "details": "Invalid or expired token"},
+            "Invalid or expired token",
+        ),
+        (
+            "Authentication failed or token expired",
+            {"reason": "auth_required", "details": "auth_token parameter is required"},
+            "auth_token parameter is required",
+        ),
+        # a free-text reason without details (as the emulator sends)
+        ("Authentication failed", {"reason": "token expired"}, "token expired"),
+        (
+            "Authentication failed",
+            {"reason": "wrong credential kind: an API key sent as a JWT"},
+            "wrong credential kind",
+        ),
+        # legacy: the refusal result is the data, its error the message
+        (
+            "Invalid authentication token",
+            {"authenticated": False, "error": "Invalid authentication token"},
+            "Invalid authentication token",
+        ),
+    ],
+)
+def test_authentication_errors_say_why(message: str, data: dict[str, object], why: str) -> None:
+    exc = E.error_for_code(-32001, message, data, method="authenticate")
+    assert type(exc) is E.AuthenticationError
+    assert why in str(exc)
+    assert exc.reason is not None
+
+
+def test_authentication_reason_accessor() -> None:
+    assert E.AuthenticationError("x", data={"reason": "auth_failed"}).reason == "auth_failed"
+    assert E.AuthenticationError("x", data={"error": "Missing token"}).reason == "Missing token"
+    assert E.AuthenticationError("x").reason is None
+
+
+# ---------------------------------------------------------------- ValidationError, TimeoutError
+
+
+def test_validation_error_is_invalid_params_and_value_error() -> None:
+    exc = E.ValidationError("duration must be 1..86400", data={"param": "duration"})
+    assert isinstance(exc, E.InvalidParamsError)
+    assert isinstance(exc, E.RpcError)
+    assert isinstance(exc, E.CameraServiceError)
+    assert isinstance(exc, ValueError)
+    assert exc.code == -32602
+    assert exc.param == "duration"
+    # Its text is its message: the code is the SDK's own, not the service's.
+    assert str(exc) == "duration must be 1..86400"
+    assert str(E.ValidationError("bad", method="take_snapshot")) == "bad (method 'take_snapshot')"
+    with pytest.raises(ValueError, match="duration"):
+        raise exc
+    # The service's refusal is an InvalidParamsError, never a ValidationError.
+    server = E.error_for_code(-32602, "Invalid params", None, method="take_snapshot")
+    assert isinstance(server, E.InvalidParamsError)
+    assert not isinstance(server, E.ValidationError)
+    assert not isinstance(server, ValueError)
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is E.ValidationError
+    assert (back.message, back.code, back.data) == (exc.message, -32602, {"param": "duration"})
+
+
+def test_timeout_error_of_the_package() -> None:
+    assert issubclass(E.CallTimeoutError, E.TimeoutError)
+    assert issubclass(E.CallTimeoutError, builtins.TimeoutError)
+    assert issubclass(E.TimeoutError, builtins.TimeoutError)
+    assert issubclass(E.TimeoutError, E.CameraServiceError)
+    assert E.TimeoutError is not builtins.TimeoutError
+    with pytest.raises(E.TimeoutError):
+        raise E.CallTimeoutError("no reply to ping within 1 s", method="ping")
+    with pytest.raises(builtins.TimeoutError):
+        raise E.TimeoutError("slow")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        name
+        for name in E.__all__
+        if isinstance(getattr(E, name), type) and issubclass(getattr(E, name), Exception)
+    ],
+)
+def test_every_exception_is_built_from_one_message_and_prints_it(name: str) -> None:
+    cls = getattr(E, name)
+    exc = cls("something went wrong")
+    assert str(exc) == "something went wrong"
+    assert exc.message == "something went wrong"
+    assert exc.args == ("something went wrong",)
