@@ -1,7 +1,8 @@
 """Fixtures for the emulator's own tests.
 
 These tests talk to the emulator with plain ``websockets`` clients, never with
-the SDK, so that they check the emulator against PROTOCOL.md on their own.
+the SDK, so that they check the emulator against the wire contract
+(docs/protocol.md) on their own.
 """
 
 from __future__ import annotations

@@ -103,9 +103,15 @@ class RawClient:
 
 
 def make_emulator(**kwargs: Any) -> CameraServiceEmulator:
-    """An emulator with test-friendly defaults (no idle timeout, fast recordings)."""
+    """An emulator with test-friendly defaults (no idle timeout, fast recordings).
+
+    These tests check the documented current service unless they ask for
+    ``behaviour="observed"`` (``test_emulator_observed.py`` does).
+    """
     kwargs.setdefault("idle_timeout", None)
     kwargs.setdefault("time_scale", 0.05)
+    if kwargs.get("dialect", "current") == "current":
+        kwargs.setdefault("behaviour", "documented")
     return CameraServiceEmulator(**kwargs)
 
 

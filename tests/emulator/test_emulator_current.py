@@ -1,4 +1,4 @@
-"""The current dialect, call by call, against PROTOCOL.md (raw WebSocket clients)."""
+"""The documented current dialect, call by call (docs/protocol.md; raw WebSocket clients)."""
 
 from __future__ import annotations
 
@@ -368,7 +368,9 @@ def test_recording_param_errors(
 
 def test_recording_grows_then_stops_by_itself(clients: Clients) -> None:
     # A slow time scale: the file must be seen growing before the duration ends.
-    with CameraServiceEmulator(idle_timeout=None, time_scale=0.5) as emulator:
+    with CameraServiceEmulator(
+        idle_timeout=None, time_scale=0.5, behaviour="documented"
+    ) as emulator:
         client = clients(emulator, "operator")
         started = client.result("start_recording", {"device": "camera0", "duration": 2})
         sizes = []
@@ -799,7 +801,9 @@ def test_delay_lets_later_calls_overtake(emu: CameraServiceEmulator, clients: Cl
 
 
 def test_rate_limit_per_connection(clients: Clients) -> None:
-    with CameraServiceEmulator(idle_timeout=None, rate_limit=(3, 60.0)) as emulator:
+    with CameraServiceEmulator(
+        idle_timeout=None, rate_limit=(3, 60.0), behaviour="documented"
+    ) as emulator:
         client = clients(emulator)
         for _ in range(3):
             client.result("ping")
@@ -812,7 +816,7 @@ def test_rate_limit_per_connection(clients: Clients) -> None:
 def test_idle_connections_are_closed(clients: Clients) -> None:
     from websockets.exceptions import ConnectionClosed
 
-    with CameraServiceEmulator(idle_timeout=0.3) as emulator:
+    with CameraServiceEmulator(idle_timeout=0.3, behaviour="documented") as emulator:
         # WebSocket-level pings do not count as activity.
         client = RawClient(emulator.url, ping_interval=0.05)
         try:

@@ -1,4 +1,4 @@
-"""Facts of the wire contract (PROTOCOL.md), written down independently of the SDK.
+"""Facts of the wire contract (docs/protocol.md), written down independently of the SDK.
 
 The emulator must not import the SDK's protocol core, models or method table,
 so that a misreading on one side is caught by the other. Only these numbers and
@@ -10,6 +10,17 @@ from __future__ import annotations
 from typing import Final, Literal
 
 Dialect = Literal["current", "legacy"]
+Behaviour = Literal["observed", "documented"]
+
+#: Defects of the real current service the emulator can copy on request (each
+#: makes a feature unusable, so none is on by default; docs/emulator.md).
+QUIRKS: Final[tuple[str, ...]] = (
+    "recording_info_fails",
+    "snapshot_filename_ignored",
+    "recording_params_unchecked",
+    "replug_stays_disconnected",
+    "no_file_downloads",
+)
 Role = Literal["viewer", "operator", "admin"]
 
 ROLES: Final[tuple[Role, ...]] = ("viewer", "operator", "admin")

@@ -187,7 +187,7 @@ class Dialect:
 
 
 class CurrentDialect(Dialect):
-    """The latest service generation (PROTOCOL.md, "Dialect current")."""
+    """The latest service generation as its documentation describes it (docs/protocol.md)."""
 
     name = "current"
     roles = C.CURRENT_METHOD_ROLES
@@ -444,8 +444,9 @@ class CurrentDialect(Dialect):
         }
 
     def m_get_camera_list(self, session: Session, params: Params) -> Any:
-        cameras = [self.world.camera_json(c) for c in self.world.cameras.values()]
-        connected = sum(1 for c in self.world.cameras.values() if c.connected)
+        listed = self.world.listed_cameras()
+        cameras = [self.world.camera_json(c) for c in listed]
+        connected = sum(1 for c in listed if c.connected)
         return {"cameras": cameras, "total": len(cameras), "connected": connected}
 
     def m_get_camera_status(self, session: Session, params: Params) -> Any:
@@ -874,7 +875,7 @@ class CurrentDialect(Dialect):
 
 
 class LegacyDialect(Dialect):
-    """The earlier service generation (PROTOCOL.md, "Dialect legacy")."""
+    """The earlier service generation, as the real legacy server answers (docs/protocol.md)."""
 
     name = "legacy"
     roles = C.LEGACY_METHOD_ROLES
@@ -892,7 +893,7 @@ class LegacyDialect(Dialect):
         return None
 
     async def handle_text(self, session: Session, text: str) -> Reply | None:
-        """The legacy envelope rules, quirks included (PROTOCOL.md, "Envelope handling")."""
+        """The legacy envelope rules, oddities included (docs/protocol.md, legacy envelope)."""
         try:
             message = json.loads(text)
         except ValueError:
@@ -905,7 +906,7 @@ class LegacyDialect(Dialect):
             return error_reply(rid, C.INVALID_REQUEST, "Invalid Request")
         method = message.get("method")
         if not isinstance(method, str):
-            return error_reply(rid, C.INVALID_REQUEST, "Invalid Request")
+            return error_reply(rid, C.INVALID_REQUEST, "Invalid Request - missing method")
         params = message.get("params")
         started = time.monotonic()
         try:
@@ -926,16 +927,16 @@ class LegacyDialect(Dialect):
         return result_reply(rid, result)
 
     async def call(self, session: Session, method: str, params: Any) -> Any:
-        """Rate limit, method, auth (three calls only), then the handler."""
-        if self.controls.rate_exceeded(session, time.monotonic()) is not None:
-            raise Fault(C.LEGACY_RATE_LIMITED, "Rate limit exceeded")
-        await self._delay(method)
+        """Method, rate limit (``authenticate`` is exempt), auth (three calls only), handler."""
         handler = self.table.get(method)
         if handler is None:
             raise Fault(C.METHOD_NOT_FOUND, "Method not found")
-        if params is not None and not isinstance(params, dict):
-            raise Fault(C.INVALID_PARAMS, "Invalid params")
-        reader = Params(params, strict=False)
+        if method != "authenticate" and self.controls.rate_exceeded(session, time.monotonic()):
+            raise Fault(C.LEGACY_RATE_LIMITED, "Rate limit exceeded")
+        await self._delay(method)
+        # Positional (or any other non-object) params read as none at all: ping
+        # still answers, calls that need a parameter fail with -32602.
+        reader = Params(params if isinstance(params, dict) else None, strict=False)
         if self.roles[method] is not None:
             self.require(session, reader)
         fault = self.controls.take_fault(method)
@@ -957,17 +958,25 @@ class LegacyDialect(Dialect):
             try:
                 role = self.authority.check(inline, "auto").role
             except AuthFailure:
-                raise Fault(C.LEGACY_AUTH_REQUIRED, "Authentication failed") from None
+                raise Fault(
+                    C.LEGACY_AUTH_REQUIRED, "Authentication failed: Invalid authentication token"
+                ) from None
         else:
             problem = self.authority.problem(session)
             if problem is not None:
                 if session.role is not None:
                     session.clear()
-                    raise Fault(C.LEGACY_AUTH_REQUIRED, "Token expired")
-                raise Fault(C.LEGACY_AUTH_REQUIRED, "Authentication required")
+                    raise Fault(C.LEGACY_AUTH_REQUIRED, "Authentication failed: token expired")
+                raise Fault(
+                    C.LEGACY_AUTH_REQUIRED,
+                    "Authentication required - call authenticate or provide auth_token",
+                )
             role = session.role or ""
         if C.ROLE_RANK[role] < C.ROLE_RANK["operator"]:
-            raise Fault(C.LEGACY_INSUFFICIENT_PERMISSIONS, "Insufficient permissions")
+            raise Fault(
+                C.LEGACY_INSUFFICIENT_PERMISSIONS,
+                "Insufficient permissions - operator role required",
+            )
 
     def mediamtx_failed(self) -> Fault:
         """The one generic error of every recording failure."""
@@ -986,17 +995,19 @@ class LegacyDialect(Dialect):
         if kind not in ("jwt", "api_key", "auto"):
             return {"authenticated": False, "error": f"Unsupported auth_type: {kind}"}
         if not token:
-            return {"authenticated": False, "error": "Token required"}
+            return {"authenticated": False, "error": "Missing token"}
         try:
             grant = self.authority.check(token, str(kind))
-        except AuthFailure as failure:
-            return {"authenticated": False, "error": failure.reason}
+        except AuthFailure:
+            # The legacy service says the same whatever was wrong with the token.
+            return {"authenticated": False, "error": "Invalid authentication token"}
         session.grant(grant, self.authority.generation)
         return {"authenticated": True, "role": grant.role, "auth_method": grant.method}
 
     def m_get_camera_list(self, session: Session, params: Params) -> Any:
-        cameras = [self.world.camera_json(c) for c in self.world.cameras.values()]
-        connected = sum(1 for c in self.world.cameras.values() if c.connected)
+        listed = self.world.listed_cameras()
+        cameras = [self.world.camera_json(c) for c in listed]
+        connected = sum(1 for c in listed if c.connected)
         return {"cameras": cameras, "total": len(cameras), "connected": connected}
 
     def m_get_cameras(self, session: Session, params: Params) -> Any:
@@ -1007,7 +1018,7 @@ class LegacyDialect(Dialect):
         camera = self.world.find(device)
         if camera is None:
             data = self.world.unknown_camera_json(device)
-            data["metrics"] = {"bytes_sent": 0, "readers": [], "uptime": 0}
+            data["metrics"] = {"bytes_sent": 0, "readers": 0, "uptime": 0}
             data["capabilities"] = {"formats": [], "resolutions": []}
             return data
         data = self.world.camera_json(camera)
@@ -1031,7 +1042,9 @@ class LegacyDialect(Dialect):
             streams.append(
                 {
                     "name": camera.stream_name,
-                    "source": {"type": "rpiCameraSource", "id": ""} if ready else None,
+                    "source": {"type": "rtspSession", "id": self._source_id(camera)}
+                    if ready
+                    else None,
                     "ready": ready,
                     "readers": 0,
                     "bytes_sent": self.world.stream_metrics(camera)["bytes_sent"],
@@ -1039,10 +1052,16 @@ class LegacyDialect(Dialect):
             )
         return streams
 
+    def _source_id(self, camera: Camera) -> str:
+        # MediaMTX names a publishing session by a UUID; stable per camera here.
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator/{camera.stream_name}"))
+
     def m_take_snapshot(self, session: Session, params: Params) -> Any:
         device = params.req_string("device")
         filename = params.string("filename", required=False)
-        fmt = params.enum("format", ("jpg", "png"), default="jpg") or "jpg"
+        raw_format = params.raw.get("format")
+        fmt = "png" if raw_format == "png" else "jpg"  # anything else silently becomes jpg
+        params.seen.add("format")
         quality = params.integer("quality", low=1, high=100, default=85)
         if filename is not None and not is_safe_name(filename):
             raise params.fail("filename", "format", "filename must be a plain file name")
@@ -1052,9 +1071,11 @@ class LegacyDialect(Dialect):
             error = "Camera not found" if camera is None else "Camera not available"
             if camera is not None and camera.connected:
                 error = "MediaMTX operation failed"
+            index = self.world.parse_device(device)
+            stem = f"camera{index if index is not None else 0}_snapshot"
             return {
                 "device": device,
-                "filename": filename or f"snapshot_{int(time.time())}.{fmt}",
+                "filename": filename or f"{stem}_{self.world.now():%Y-%m-%d_%H-%M-%S}.{fmt}",
                 "status": "FAILED",
                 "timestamp": timestamp,
                 "file_size": 0,
@@ -1074,13 +1095,13 @@ class LegacyDialect(Dialect):
         }
 
     def _duration(self, params: Params) -> int | None:
-        for name, factor in (
-            ("duration", 1),
-            ("duration_seconds", 1),
-            ("duration_minutes", 60),
-            ("duration_hours", 3600),
+        for name, factor, high in (
+            ("duration", 1, None),
+            ("duration_seconds", 1, 3600),
+            ("duration_minutes", 60, None),
+            ("duration_hours", 3600, None),
         ):
-            value = params.integer(name, low=1)
+            value = params.integer(name, low=1, high=high)
             if value is not None:
                 return value * factor
         return None
@@ -1122,7 +1143,7 @@ class LegacyDialect(Dialect):
             "filename": recording.filename,
             "status": "STOPPED",
             "stop_time": self.world.stamp(end),
-            "duration": duration,
+            "duration": round(duration),  # whole seconds on the legacy service
             "file_size": record.size(),
         }
 
@@ -1159,7 +1180,7 @@ class LegacyDialect(Dialect):
                 "version": C.LEGACY_SERVICE_VERSION,
                 "connections": len(list(self.sessions())),
             },
-            "mediamtx": {"status": "running" if up else "unavailable", "connected": up},
+            "mediamtx": {"status": "healthy" if up else "error", "connected": up},
         }
 
     def m_get_server_info(self, session: Session, params: Params) -> Any:

@@ -33,6 +33,7 @@ from . import _constants as C
 from ._auth import AuthFailure, Authority, Session
 from ._dialects import Controls, CurrentDialect, Dialect, LegacyDialect, Metrics, error_reply
 from ._loop_thread import LoopThread
+from ._observed import ObservedCurrentDialect
 from ._world import Fault, World, is_safe_name
 
 __all__ = ["CameraServiceEmulator", "ConnectionRecord"]
@@ -129,12 +130,19 @@ class _Connection:
 
 
 class _Notifier:
-    """Routes the world's notifications to the connections, as the dialect does."""
+    """Routes the world's notifications to the connections, as the dialect does.
+
+    Nothing goes out while the emulator's ``push_notifications`` is off (the
+    real current service pushes nothing), except what a test sends on purpose
+    with ``publish_event`` (``forced``).
+    """
 
     def __init__(self, emulator: CameraServiceEmulator) -> None:
         self.emulator = emulator
 
     def notification(self, method: str, params: dict[str, Any]) -> None:
+        if not self.emulator.push_notifications:
+            return
         frame = _dump({"jsonrpc": "2.0", "method": method, "params": params})
         legacy = self.emulator.dialect == "legacy"
         for conn in self.emulator._live():
@@ -142,8 +150,10 @@ class _Notifier:
             if legacy or conn.session.role is not None:
                 conn.push(frame)
 
-    def topic(self, topic: str, params: dict[str, Any]) -> None:
+    def topic(self, topic: str, params: dict[str, Any], forced: bool = False) -> None:
         if self.emulator.dialect == "legacy":
+            return
+        if not (forced or self.emulator.push_notifications):
             return
         frame: str | None = None
         for conn in self.emulator._live():
@@ -195,13 +205,13 @@ class CameraServiceEmulator:
     Args:
         dialect: ``"current"`` (34 calls, ``cameraN`` ids, -32xxx codes with
             ``data``) or ``"legacy"`` (11 calls, ``/dev/videoN`` ids, the legacy
-            envelope quirks and codes).
+            envelope oddities and codes).
         cameras: how many cameras are connected at start.
         jwt_secret: HS256 secret for JWTs (a random one when None).
         api_keys: API key -> role (more are made by :meth:`api_key`).
         idle_timeout: seconds without a data frame from a client before the
-            server closes the connection (close code 1001, reason "idle
-            timeout"); None disables it. WebSocket pings do not count.
+            server ends the connection (see ``idle_close``); None disables it.
+            WebSocket pings do not count.
         rate_limit: calls per minute per connection (int), or ``(calls,
             seconds)``; None (the default) disables it.
         ssl_context: a server-side :class:`ssl.SSLContext` to serve ``wss://``
@@ -217,11 +227,35 @@ class CameraServiceEmulator:
         close_timeout: seconds to wait for a client's close frame when closing.
         keep_frames: record every frame in :meth:`connections` (turn off for a
             long-running server).
+        behaviour: current dialect only: ``"observed"`` (the default) plays
+            the real current service as it answers (``metadata``, errors as
+            ``{reason, details, suggestion}``, its error codes and result
+            shapes); ``"documented"`` plays its documentation. The legacy
+            dialect always plays the real legacy service.
+        push_notifications: send the notifications the service's
+            documentation promises (camera and recording updates, topics
+            after ``subscribe_events``). None (the default) means: not for the
+            observed current service (it never sends any), yes for the
+            documented one and for legacy.
+        idle_close: how an idle connection ends: ``"drop"`` (TCP closed
+            without a close frame, the client sees 1006: the real current
+            service) or ``"close"`` (close frame 1001 "idle timeout"). None:
+            ``"drop"`` for the observed current service, else ``"close"``.
+        quirks: defects of the real current service to copy (observed
+            behaviour only), from :attr:`QUIRKS`; none by default.
+        external_discovery: observed current service only: enable external
+            stream discovery (off by default, as in the real service's default
+            configuration: those calls answer -32030). The documented service
+            always has it.
 
     Raises:
-        ValueError: for a bad dialect, camera count, rate limit or API key role.
+        ValueError: for a bad dialect, behaviour, camera count, rate limit,
+            idle close, quirk or API key role.
         ImportError: when PyJWT (the ``emulator`` extra) is missing.
     """
+
+    #: Every quirk ``quirks=`` accepts (docs/emulator.md says what each does).
+    QUIRKS: tuple[str, ...] = C.QUIRKS
 
     def __init__(
         self,
@@ -239,9 +273,25 @@ class CameraServiceEmulator:
         time_scale: float = 1.0,
         close_timeout: float = 1.0,
         keep_frames: bool = True,
+        behaviour: str = "observed",
+        push_notifications: bool | None = None,
+        idle_close: str | None = None,
+        quirks: Iterable[str] = (),
+        external_discovery: bool = False,
     ) -> None:
         if dialect not in ("current", "legacy"):
             raise ValueError(f"dialect must be 'current' or 'legacy', not {dialect!r}")
+        if behaviour not in ("observed", "documented"):
+            raise ValueError(f"behaviour must be 'observed' or 'documented', not {behaviour!r}")
+        if idle_close not in (None, "drop", "close"):
+            raise ValueError(f"idle_close must be 'drop', 'close' or None, not {idle_close!r}")
+        quirk_set = frozenset(quirks)
+        unknown = sorted(quirk_set - set(C.QUIRKS))
+        if unknown:
+            raise ValueError(f"unknown quirks {unknown}; known: {', '.join(C.QUIRKS)}")
+        observed = dialect == "current" and behaviour == "observed"
+        if quirk_set and not observed:
+            raise ValueError("quirks are defects of the observed current service only")
         if isinstance(cameras, bool) or not isinstance(cameras, int) or cameras < 0:
             raise ValueError("cameras must be an integer >= 0")
         if idle_timeout is not None and idle_timeout <= 0:
@@ -249,6 +299,13 @@ class CameraServiceEmulator:
         if time_scale <= 0:
             raise ValueError("time_scale must be > 0")
         self.dialect: C.Dialect = "legacy" if dialect == "legacy" else "current"
+        self.behaviour: C.Behaviour = "documented" if behaviour == "documented" else "observed"
+        #: Whether the world's notifications are sent (settable while running).
+        self.push_notifications: bool = (
+            push_notifications if push_notifications is not None else not observed
+        )
+        self.idle_close: str = idle_close or ("drop" if observed else "close")
+        self.quirks: frozenset[str] = quirk_set
         self.idle_timeout = idle_timeout
         self.ssl_context = ssl_context
         self._host = host
@@ -260,22 +317,34 @@ class CameraServiceEmulator:
         self._authority = Authority(jwt_secret, api_keys)
         self._controls = Controls(_normalize_rate(rate_limit))
         self._metrics = Metrics()
+        self._notifier = _Notifier(self)
         self._world = World(
             self.dialect,
             cameras,
             self._media_dir_arg or Path(tempfile.gettempdir()),
             host,
-            _Notifier(self),
+            self._notifier,
             time_scale=time_scale,
         )
 
         def sessions() -> Iterable[Session]:
             return [c.session for c in self._live()]
 
-        dialect_cls = LegacyDialect if self.dialect == "legacy" else CurrentDialect
-        self._dialect: Dialect = dialect_cls(
-            self._world, self._authority, self._controls, self._metrics, sessions
-        )
+        # The real services leave unplugged cameras out of the list.
+        self._world.list_unplugged = self.dialect == "current" and not observed
+        self._world.replug_stays_disconnected = "replug_stays_disconnected" in quirk_set
+        parts = (self._world, self._authority, self._controls, self._metrics, sessions)
+        self._dialect: Dialect
+        if observed:
+            self._dialect = ObservedCurrentDialect(
+                *parts,
+                quirks=quirk_set,
+                external_discovery=bool(external_discovery),
+            )
+        elif self.dialect == "legacy":
+            self._dialect = LegacyDialect(*parts)
+        else:
+            self._dialect = CurrentDialect(*parts)
         self._lock = threading.RLock()
         self._changed = threading.Condition()
         self._loop_thread = LoopThread("camera-service-emulator", "the emulator")
@@ -520,7 +589,9 @@ class CameraServiceEmulator:
         if count < 1:
             raise ValueError("count must be >= 1")
         text = message if message is not None else self._dialect.default_message(code)
-        if data is None and self.dialect == "current":
+        if data is None and isinstance(self._dialect, ObservedCurrentDialect):
+            data = self._dialect.default_data(code)
+        elif data is None and self.dialect == "current":
             data = _DEFAULT_DATA.get(code)
         fault = Fault(code, text, data)
         self._on_loop(lambda: self._controls.add_fault(method, fault, count))
@@ -570,8 +641,12 @@ class CameraServiceEmulator:
         self.broadcast_raw(frame)
 
     def publish_event(self, topic: str, params: Mapping[str, Any]) -> None:
-        """Send a topic notification to the subscribers of ``topic`` (current dialect)."""
-        self._on_loop(lambda: self._world.notifier.topic(topic, dict(params)))
+        """Send a topic notification to the subscribers of ``topic`` (current dialect).
+
+        It is sent even when ``push_notifications`` is off: the test asked for it.
+        """
+        notifier = self._notifier
+        self._on_loop(lambda: notifier.topic(topic, dict(params), forced=True))
 
     def connections(self) -> list[ConnectionRecord]:
         """Copies of the records of every connection so far (open ones first by id)."""
@@ -691,8 +766,11 @@ class CameraServiceEmulator:
     ) -> Response | None:
         path = request.path.split("?", 1)[0]
         if path.startswith("/files/"):
+            if "no_file_downloads" in self.quirks:
+                return connection.respond(404, "404 page not found\n")
             return self._serve_file(connection, request.headers, path)
-        if path != "/ws":
+        # The legacy server takes a WebSocket on any path; the current one on /ws only.
+        if path != "/ws" and self.dialect == "current":
             return connection.respond(404, "Not Found\n")
         return None
 
@@ -798,7 +876,11 @@ class CameraServiceEmulator:
                 else:
                     frame = await asyncio.wait_for(ws.recv(), self.idle_timeout)
             except (TimeoutError, asyncio.TimeoutError):
-                await ws.close(1001, "idle timeout")
+                if self.idle_close == "drop":
+                    # The real current service just closes the socket: no close frame.
+                    ws.transport.abort()
+                else:
+                    await ws.close(1001, "idle timeout")
                 return
             except ConnectionClosed:
                 return

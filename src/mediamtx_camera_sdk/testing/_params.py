@@ -8,7 +8,7 @@ and the error carries no ``data``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ._constants import INVALID_PARAMS
@@ -20,13 +20,24 @@ _MISSING = object()
 class Params:
     """The ``params`` object of one call, read field by field."""
 
-    def __init__(self, raw: Mapping[str, Any] | None, *, strict: bool) -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, Any] | None,
+        *,
+        strict: bool,
+        on_fail: Callable[[str, str, str], Fault] | None = None,
+    ) -> None:
         self.raw: Mapping[str, Any] = raw or {}
         self.strict = strict
         self.seen: set[str] = set()
+        # The observed current service reports bad parameters its own way
+        # (an internal error naming the problem); it passes a factory here.
+        self.on_fail = on_fail
 
     def fail(self, param: str, rule: str, hint: str) -> Fault:
         """The invalid-params error for ``param``."""
+        if self.on_fail is not None:
+            return self.on_fail(param, rule, hint)
         if self.strict:
             return Fault(
                 INVALID_PARAMS, "Invalid params", {"param": param, "rule": rule, "hint": hint}

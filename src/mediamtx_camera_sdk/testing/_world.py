@@ -189,6 +189,10 @@ class World:
         self.retention = RetentionPolicy()
         self.discovery_interval = 0
         self.external: dict[str, ExternalStream] = {}
+        #: The real services leave unplugged cameras out of ``get_camera_list``.
+        self.list_unplugged = False
+        #: Quirk: a camera unplugged and plugged back stays DISCONNECTED.
+        self.replug_stays_disconnected = False
         for index in range(cameras):
             self.cameras[index] = self._new_camera(index)
 
@@ -219,11 +223,11 @@ class World:
         """An ISO 8601 timestamp as the dialect writes it.
 
         The current service writes RFC 3339 with ``Z``; the legacy one writes
-        Python's naive ``isoformat()``.
+        whole seconds with ``Z``.
         """
         moment = moment or self.now()
         if self.dialect == "legacy":
-            return moment.replace(tzinfo=None).isoformat()
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         return moment.isoformat().replace("+00:00", "Z")
 
     def uptime(self) -> float:
@@ -242,7 +246,16 @@ class World:
     # ---------------------------------------------------------------- cameras
 
     def _new_camera(self, index: int) -> Camera:
-        return Camera(index=index, name=f"USB Camera {index}", connected_mono=self.clock())
+        name = f"Camera {index}" if self.dialect == "legacy" else f"USB Camera {index}"
+        return Camera(index=index, name=name, connected_mono=self.clock())
+
+    def listed_cameras(self) -> list[Camera]:
+        """The cameras ``get_camera_list`` shows (unplugged ones only when told so)."""
+        return [
+            camera
+            for camera in self.cameras.values()
+            if self.list_unplugged or camera.status != "DISCONNECTED"
+        ]
 
     def stream_urls(self, camera: Camera) -> dict[str, str]:
         """The stream URLs MediaMTX serves for ``camera``."""
@@ -262,10 +275,11 @@ class World:
         """
         data: dict[str, Any] = {"device": self.device_id(camera), "status": camera.status}
         if self.dialect == "legacy":
+            # The legacy service blanks the format of a camera that went away.
             data.update(
                 name=camera.name,
-                resolution=camera.resolution,
-                fps=camera.fps,
+                resolution=camera.resolution if camera.connected else "",
+                fps=camera.fps if camera.connected else 0,
                 streams=self.stream_urls(camera) if camera.connected else {},
             )
             return data
@@ -278,12 +292,13 @@ class World:
 
     def unknown_camera_json(self, device: str) -> dict[str, Any]:
         """Legacy: what ``get_camera_status`` answers for a device nobody knows."""
+        index = self.parse_device(device)
         return {
             "device": device,
             "status": "DISCONNECTED",
-            "name": f"Camera {device}",
-            "resolution": "",
-            "fps": 0,
+            "name": f"Camera {index if index is not None else device}",
+            "resolution": "1920x1080",
+            "fps": 30,
             "streams": {},
         }
 
@@ -304,7 +319,7 @@ class World:
         camera = self.cameras.get(index)
         if camera is None:
             camera = self.cameras[index] = self._new_camera(index)
-        elif camera.connected:
+        elif camera.connected or self.replug_stays_disconnected:
             return self.device_id(camera)
         camera.status = "CONNECTED"
         camera.connected_mono = self.clock()
@@ -408,6 +423,10 @@ class World:
                 records[name] = FileRecord(kind, name, path, created, seq=0)
         return sorted(records.values(), key=lambda r: (r.created, r.seq), reverse=True)
 
+    def file_name_for(self, kind: str, stem: str, ext: str, unique: bool) -> str:
+        """``stem.ext``, made unique unless ``unique`` is False (the file is overwritten)."""
+        return self.unique_name(kind, stem, ext) if unique else f"{stem}.{ext}"
+
     def lookup(self, kind: str, filename: str) -> FileRecord | None:
         """The file ``filename`` of ``kind``, or None."""
         if not is_safe_name(filename):
@@ -435,7 +454,8 @@ class World:
         now = self.now()
         ext = "png" if fmt == "png" else "jpg"
         if filename is None:
-            stem = f"{camera.stream_name}_{now:%Y-%m-%d_%H-%M-%S}"
+            kind = "_snapshot" if self.dialect == "legacy" else ""
+            stem = f"{camera.stream_name}{kind}_{now:%Y-%m-%d_%H-%M-%S}"
             filename = self.unique_name("snapshots", stem, ext)
         elif "." not in filename:
             filename = f"{filename}.{ext}"
@@ -489,12 +509,7 @@ class World:
         device = self.device_id(camera)
         self.notifier.notification(
             "recording_status_update",
-            {
-                "device": device,
-                "status": "STARTED",
-                "filename": self.notified_filename(recording),
-                "duration": duration,
-            },
+            self._recording_update(device, "STARTED", recording, duration),
         )
         self.notifier.topic(
             "recording.start",
@@ -503,12 +518,24 @@ class World:
         self.notifier.topic("mediamtx.recording_started", {"path": camera.stream_name})
         return recording
 
+    def _recording_update(
+        self, device: str, status: str, recording: ActiveRecording, duration: float | None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "device": device,
+            "status": status,
+            "filename": self.notified_filename(recording),
+        }
+        if self.dialect != "legacy":  # the legacy service sends no duration
+            params["duration"] = duration
+        return params
+
     def notified_filename(self, recording: ActiveRecording) -> str:
         """The file name a ``recording_status_update`` carries.
 
         The legacy service names the file by its full path on disk, not the
-        bare name ``start_recording`` returned (PROTOCOL.md: it "may name a
-        different filename"); the current one uses the same name.
+        bare name ``start_recording`` returned (docs/protocol.md: it "may name
+        a different filename"); the current one uses the same name.
         """
         if self.dialect == "legacy":
             return str(recording.path)
@@ -568,12 +595,7 @@ class World:
         status = "ERROR" if error else "STOPPED"
         self.notifier.notification(
             "recording_status_update",
-            {
-                "device": device,
-                "status": status,
-                "filename": self.notified_filename(recording),
-                "duration": duration,
-            },
+            self._recording_update(device, status, recording, duration),
         )
         if error:
             self.notifier.topic(
@@ -665,6 +687,15 @@ class World:
         policy = self.retention
         if not policy.enabled or policy.policy_type == "manual":
             return False, 0, 0, "retention policy is disabled or manual: nothing deleted"
+        doomed = self.cleanup_records()
+        freed = sum(size for _record, size in doomed)
+        return True, len(doomed), freed, f"deleted {len(doomed)} files"
+
+    def cleanup_records(self) -> list[tuple[FileRecord, int]]:
+        """Delete what the retention policy condemns; returns each file with its size."""
+        policy = self.retention
+        if not policy.enabled or policy.policy_type == "manual":
+            return []
         candidates = [
             record
             for kind in ("recordings", "snapshots")
@@ -683,11 +714,11 @@ class World:
                     break
                 doomed.append(record)
                 total -= record.size()
-        freed = 0
+        deleted = []
         for record in doomed:
-            freed += record.size()
+            deleted.append((record, record.size()))
             self.delete(record)
-        return True, len(doomed), freed, f"deleted {len(doomed)} files"
+        return deleted
 
     # ------------------------------------------------------- external streams
 
