@@ -27,7 +27,7 @@ def env(monkeypatch: pytest.MonkeyPatch, camera_service: Any) -> Any:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
+    code = cli.mediamtx_camera(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -185,7 +185,7 @@ def test_legacy_service(
 
 def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        cli.main(["--help"])
+        cli.mediamtx_camera(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
     for code in ("3 connection", "4 authentication", "6 not found", "7 timeout", "130"):
@@ -274,12 +274,12 @@ def test_emulator_command_runs_until_interrupted() -> None:
                 if "Ctrl-C" in line:
                     break
             token = next(line.split()[-1] for line in rest if "operator token" in line)
-            code = cli.main(["--url", url, "ping"]) if token else 1
+            code = cli.mediamtx_camera(["--url", url, "ping"]) if token else 1
             assert code == 0
             # Tokens printed by the emulator work for the SDK.
             os.environ["MEDIAMTX_AUTH_TOKEN"] = token
             try:
-                assert cli.main(["--url", url, "cameras"]) == 0
+                assert cli.mediamtx_camera(["--url", url, "cameras"]) == 0
             finally:
                 del os.environ["MEDIAMTX_AUTH_TOKEN"]
             proc.send_signal(signal.SIGINT)

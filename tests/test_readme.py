@@ -91,7 +91,7 @@ def test_cli_sample_output_is_what_the_cli_prints(
     assert sample is not None
     monkeypatch.setenv("MEDIAMTX_URL", camera_service.url)  # type: ignore[attr-defined]
     monkeypatch.setenv("MEDIAMTX_AUTH_TOKEN", camera_service.token())  # type: ignore[attr-defined]
-    assert cli.main(["cameras"]) == 0
+    assert cli.mediamtx_camera(["cameras"]) == 0
     assert capsys.readouterr().out == sample.group(1)  # type: ignore[attr-defined]
 
 

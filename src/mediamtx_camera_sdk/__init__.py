@@ -1,6 +1,14 @@
 """Python SDK for the MediaMTX Camera Service (WebSocket JSON-RPC 2.0).
 
-Public names are re-exported here and listed in ``__all__``.
+Public names are re-exported here and listed in ``__all__``. The 1.0 SDK's
+modules are here too: :mod:`mediamtx_camera_sdk.exceptions`,
+:mod:`mediamtx_camera_sdk.client`, :mod:`mediamtx_camera_sdk.models` and
+:mod:`mediamtx_camera_sdk.cli` (see docs/migrating.md).
+
+``TimeoutError`` and ``ConnectionError`` are the SDK's own classes, named like
+the builtins (and subclasses of them): ``from mediamtx_camera_sdk import *``
+shadows the builtins with them, which still catch what the builtins catch
+from the SDK.
 """
 
 from __future__ import annotations
@@ -29,7 +37,9 @@ from .errors import (
     RateLimitedError,
     RecordingInProgressError,
     RpcError,
+    TimeoutError,
     UnsupportedError,
+    ValidationError,
 )
 from .models import (
     AuthResult,
@@ -45,6 +55,8 @@ from .models import (
 from .protocol import Notification
 
 __version__ = "1.1.0.dev0"
+__author__ = "mediamtx-camera-sdk developers"
+__email__ = "team@mediamtx-camera-service.com"
 
 __all__ = [
     "AuthResult",
@@ -81,7 +93,11 @@ __all__ = [
     "SnapshotInfo",
     "SyncCameraClient",
     "SyncEventStream",
+    "TimeoutError",
     "TopicEvent",
     "UnsupportedError",
+    "ValidationError",
+    "__author__",
+    "__email__",
     "__version__",
 ]

@@ -22,7 +22,7 @@ from ._async.client import CameraClient
 from .errors import CameraServiceError, MethodNotFoundError, UnsupportedError
 
 if TYPE_CHECKING:
-    from .cli import Output
+    from ._command import Output
 
 __all__ = ["add_arguments", "run_demo"]
 
@@ -109,7 +109,7 @@ def _targets_real_service(args: argparse.Namespace) -> bool:
 async def run_demo(args: argparse.Namespace, out: Output) -> int:
     """Run the tour; returns the exit code (errors propagate to the CLI's handler)."""
     if _targets_real_service(args):
-        from .cli import client_from_args
+        from ._command import client_from_args
 
         client = client_from_args(args)
         return await _tour(client, args, out, emulator=None, writes=args.allow_writes)
@@ -147,7 +147,7 @@ async def run_demo(args: argparse.Namespace, out: Output) -> int:
 async def _tour(
     client: CameraClient, args: argparse.Namespace, out: Output, *, emulator: Any, writes: bool
 ) -> int:
-    from .cli import cameras_table, files_table, progress_bar, size
+    from ._command import cameras_table, files_table, progress_bar, size
 
     tour = Tour(out)
     with tempfile.TemporaryDirectory(prefix="mediamtx-demo-") as downloads:

@@ -1,12 +1,22 @@
-"""``mediamtx-camera``: the command line of the SDK.
+"""The SDK's command lines: ``mediamtx-camera`` and the 1.0 SDK's ``mediamtx-camera-cli``.
 
-Connection settings come from the flags, then the ``MEDIAMTX_*`` environment
-variables (see :mod:`mediamtx_camera_sdk.config`). Credentials never have to be
-typed on the command line: use ``MEDIAMTX_AUTH_TOKEN`` / ``MEDIAMTX_API_KEY``, or
-``--token-file`` / ``--api-key-file`` (or the ``*_FILE`` variables).
+Two entry points live here (docs/cli.md, "Two entry points", says why):
 
-Every command prints a human-readable result, or JSON with ``--json``. Errors
-print one line on stderr and exit with the code of their class:
+- :func:`main` and :func:`cli_main` are the 1.0 SDK's: ``main()`` is a
+  coroutine function (``asyncio.run(main())`` or ``await main()``) and
+  ``cli_main()`` the blocking entry that runs it and returns the exit code.
+  They speak the 1.0 command line (``mediamtx-camera-cli [options] COMMAND
+  [DEVICE]``, exit code 0 or 1) as a thin layer over ``mediamtx-camera``: the
+  same client, the same output and the same error messages. The console
+  script ``mediamtx-camera-cli`` and ``python -m mediamtx_camera_sdk.cli``
+  run it.
+- :func:`mediamtx_camera` is the SDK's own ``mediamtx-camera`` command
+  (blocking, returns its documented exit code); the console script
+  ``mediamtx-camera`` and ``python -m mediamtx_camera_sdk`` run it. Its
+  building blocks (:data:`EXIT_CODES`, :func:`exit_code_for`,
+  :func:`build_parser`, the table helpers) are importable from here as before.
+
+``mediamtx-camera`` exit codes:
 
 ====  ==========================================================
 code  meaning
@@ -24,601 +34,245 @@ code  meaning
 10    protocol error (the server sent something unexpected)
 130   interrupted (Ctrl-C)
 ====  ==========================================================
+
+``mediamtx-camera-cli`` exits 0 on success and 1 on any failure, as the 1.0
+SDK's did.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import signal
+import os
 import sys
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import NoReturn
 
 import anyio
 
-from . import __version__
-from ._async.client import CameraClient
-from ._convert import encode
-from .errors import (
-    AuthenticationError,
-    CallTimeoutError,
-    CameraServiceError,
-    ClientClosedError,
-    ConnectionError,
-    InvalidParamsError,
-    InvalidRequestError,
-    InvalidStateError,
-    MethodNotFoundError,
-    NotFoundError,
-    PermissionDeniedError,
-    ProtocolError,
-    RateLimitedError,
-    UnsupportedError,
+from ._command import (
+    COMMANDS,
+    EXIT_CODES,
+    EXIT_INTERRUPTED,
+    Output,
+    build_parser,
+    cameras_table,
+    client_from_args,
+    cmd_call,
+    cmd_cameras,
+    cmd_download,
+    cmd_ping,
+    cmd_record,
+    cmd_recordings,
+    cmd_snapshot,
+    cmd_snapshots,
+    cmd_status,
+    cmd_stop,
+    cmd_watch,
+    connect_within,
+    error_object,
+    exit_code_for,
+    files_table,
+    human,
+    jsonable,
+    progress_bar,
+    read_secret,
+    report_error,
+    run_command,
+    run_until_interrupted,
+    size,
+    status_table,
+    table,
+    when,
 )
-from .models import TOPICS, CameraList, FileInfo, FilePage
-
-__all__ = ["EXIT_CODES", "main"]
-
-#: Exit code per error class (most specific first). See the module docstring.
-EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
-    (AuthenticationError, 4),
-    (PermissionDeniedError, 5),
-    (NotFoundError, 6),
-    (CallTimeoutError, 7),
-    (InvalidParamsError, 2),
-    (InvalidStateError, 8),
-    (UnsupportedError, 8),
-    (MethodNotFoundError, 8),
-    (InvalidRequestError, 8),
-    (RateLimitedError, 9),
-    (ProtocolError, 10),
-    (ConnectionError, 3),
-    (ClientClosedError, 3),
-    (CameraServiceError, 1),
-)
-
-EXIT_INTERRUPTED = 130
-
-
-def exit_code_for(exc: BaseException) -> int:
-    """The documented exit code for an exception."""
-    for cls, code in EXIT_CODES:
-        if isinstance(exc, cls):
-            return code
-    return 1
-
-
-# ----------------------------------------------------------------- output
-
-
-class Output:
-    """Prints results as text or JSON; progress and events go to stderr when text."""
-
-    def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
-        self.as_json = as_json
-        self.stream = stream or sys.stdout
-
-    def result(self, value: Any, text: Callable[[Any], str] | None = None) -> None:
-        if self.as_json:
-            print(json.dumps(jsonable(value), indent=2, sort_keys=True), file=self.stream)
-        else:
-            print(text(value) if text is not None else human(value), file=self.stream)
-
-    def line(self, message: str) -> None:
-        if not self.as_json:
-            print(message, file=self.stream, flush=True)
-
-
-def jsonable(value: Any) -> Any:
-    """Wire-shaped JSON for results and models (models via the SDK's converter)."""
-    if isinstance(value, CameraList):
-        return {
-            "cameras": [encode(c) for c in value],
-            "total": value.total,
-            "connected": value.connected,
-        }
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if hasattr(value, "__attrs_attrs__"):
-        return encode(value)
-    return value
-
-
-def human(value: Any) -> str:
-    """A readable rendering of any result (JSON-ish for what has no table)."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(jsonable(value), indent=2, sort_keys=True, default=str)
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain text table."""
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
-    widths = [
-        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
-
-
-def size(n: int | None) -> str:
-    """Bytes in human units."""
-    if n is None:
-        return "?"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # pragma: no cover
-
-
-def when(ts: float | None) -> str:
-    """An epoch timestamp as local ISO time."""
-    if ts is None:
-        return "?"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
-
-
-def progress_bar(done: float, total: float, width: int = 30) -> str:
-    """``[#####-----]  50%``"""
-    fraction = 0.0 if total <= 0 else min(1.0, max(0.0, done / total))
-    filled = round(fraction * width)
-    return f"[{'#' * filled}{'-' * (width - filled)}] {fraction * 100:3.0f}%"
-
-
-def cameras_table(cameras: CameraList) -> str:
-    rows = [(c.device_path, c.status, c.name, c.resolution, c.fps, c.stream_url) for c in cameras]
-    body = table(("DEVICE", "STATUS", "NAME", "RESOLUTION", "FPS", "STREAM"), rows)
-    return f"{body}\n{len(cameras)} camera(s), {cameras.connected} connected"
-
-
-def files_table(page: FilePage | list[FileInfo], total: int | None = None) -> str:
-    files = list(page)
-    rows = [(f.filename, size(f.file_size), when(f.modified_time)) for f in files]
-    body = table(("FILENAME", "SIZE", "MODIFIED"), rows)
-    count = total if total is not None else getattr(page, "total", None)
-    return f"{body}\n{len(files)} file(s)" + (f" of {count}" if count is not None else "")
-
-
-# ----------------------------------------------------------------- client from flags
-
-
-def client_from_args(args: argparse.Namespace) -> CameraClient:
-    """Build the client: flags first, then the ``MEDIAMTX_*`` environment."""
-    kwargs: dict[str, Any] = {}
-    if args.url:
-        kwargs["url"] = args.url
-    if args.host:
-        kwargs["host"] = args.host
-    if args.port:
-        kwargs["port"] = args.port
-    if args.use_ssl:
-        kwargs["use_ssl"] = True
-    if args.auth_type:
-        kwargs["auth_type"] = args.auth_type
-    if args.token_file:
-        kwargs["auth_token"] = read_secret(args.token_file, "--token-file")
-    if args.api_key_file:
-        kwargs["api_key"] = read_secret(args.api_key_file, "--api-key-file")
-        kwargs.setdefault("auth_type", "api_key")
-    if args.timeout:
-        kwargs["timeout"] = args.timeout
-    if args.dialect:
-        kwargs["dialect"] = args.dialect
-    if args.insecure:
-        kwargs["verify_ssl"] = False
-    if args.ca_file:
-        import ssl
-
-        kwargs["ssl_context"] = ssl.create_default_context(cafile=args.ca_file)
-    # One-shot commands fail fast; `watch` keeps going through drops.
-    kwargs["max_retries"] = None if args.command == "watch" else 0
-    return CameraClient(**kwargs)
-
-
-def read_secret(path: str, flag: str) -> str:
-    """Read a token or key from a file (``-`` reads standard input)."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidParamsError(
-            f"{flag}: cannot read {path!r}: {exc.strerror or exc}",
-            data={"param": flag, "rule": "a readable file"},
-        ) from None
-    secret = text.strip()
-    if not secret:
-        raise InvalidParamsError(f"{flag}: {path!r} is empty", data={"param": flag})
-    return secret
-
-
-async def run_until_interrupted(work: Callable[[anyio.CancelScope], Awaitable[Any]]) -> bool:
-    """Run ``work(scope)``; Ctrl-C or SIGTERM cancels ``scope``. Returns True if interrupted."""
-    interrupted = False
-    async with anyio.create_task_group() as tg:
-        scope = anyio.CancelScope()
-
-        async def watch_signals() -> None:
-            nonlocal interrupted
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                async for _ in signals:
-                    interrupted = True
-                    scope.cancel()
-                    return
-
-        tg.start_soon(watch_signals)
-        with scope:
-            await work(scope)
-        tg.cancel_scope.cancel()
-    return interrupted
-
-
-# ----------------------------------------------------------------- commands
-
-
-async def cmd_ping(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    started = time.perf_counter()
-    reply = await client.ping()
-    elapsed = (time.perf_counter() - started) * 1000
-    if out.as_json:
-        out.result(
-            {
-                "reply": reply,
-                "ms": round(elapsed, 3),
-                "dialect": client.dialect,
-                "role": client.role,
-            }
-        )
-    else:
-        out.line(
-            f"{reply} from {client.url} in {elapsed:.1f} ms "
-            f"(dialect {client.dialect or '?'}, role {client.role or 'none'})"
-        )
-    return 0
-
-
-async def cmd_cameras(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    out.result(await client.get_camera_list(), cameras_table)
-    return 0
-
-
-async def cmd_status(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    out.result(await client.get_camera_status(args.device))
-    return 0
-
-
-async def cmd_snapshot(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    snap = await client.take_snapshot(args.device, args.filename)
-    result: dict[str, Any] = {"snapshot": jsonable(snap)}
-    if args.output:
-        result["downloaded_to"] = await client.download_snapshot(snap.filename, args.output)
-    if out.as_json:
-        out.result(result)
-    else:
-        out.line(f"snapshot {snap.filename} ({size(snap.file_size)}) from {snap.device_path}")
-        if "downloaded_to" in result:
-            out.line(f"downloaded to {result['downloaded_to']}")
-    return 0
-
-
-async def cmd_record(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    rec = await client.start_recording(args.device, duration=args.duration, format=args.format)
-    out.line(
-        f"recording {rec.filename} on {rec.device_path}"
-        + (f" for {args.duration} s" if args.duration else " (Ctrl-C to stop)")
-    )
-    started = time.monotonic()
-
-    async def wait(scope: anyio.CancelScope) -> None:
-        while True:
-            elapsed = time.monotonic() - started
-            if args.duration is not None and elapsed >= args.duration:
-                return
-            if not out.as_json and sys.stderr.isatty():
-                bar = progress_bar(elapsed, args.duration) if args.duration else f"{elapsed:6.1f} s"
-                print(f"\r  {bar} {elapsed:5.1f} s", end="", file=sys.stderr, flush=True)
-            await anyio.sleep(0.2)
-
-    interrupted = await run_until_interrupted(wait)
-    if not out.as_json and sys.stderr.isatty():
-        print(file=sys.stderr)
-    with anyio.CancelScope(shield=True):
-        try:
-            stopped = await client.stop_recording(args.device)
-        except InvalidStateError:
-            # The service already stopped it (the --duration elapsed there first).
-            known = await client.get_recording_status(args.device)
-            if known is None:
-                raise
-            stopped = known
-    if out.as_json:
-        out.result(
-            {"started": jsonable(rec), "stopped": jsonable(stopped), "interrupted": interrupted}
-        )
-    else:
-        out.line(
-            f"stopped {stopped.filename}: {stopped.duration or '?'} s, "
-            f"{size(stopped.file_size)}" + (" (interrupted)" if interrupted else "")
-        )
-    return 0
-
-
-async def cmd_stop(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    stopped = await client.stop_recording(args.device)
-    out.result(stopped, lambda s: f"stopped {s.filename} ({size(s.file_size)})")
-    return 0
-
-
-async def _cmd_files(client: CameraClient, args: argparse.Namespace, out: Output, kind: str) -> int:
-    if args.all:
-        iterator = client.iter_recordings() if kind == "recordings" else client.iter_snapshots()
-        files = [f async for f in iterator]
-        if out.as_json:
-            out.result({"files": files, "total": len(files)})
-        else:
-            out.line(files_table(files, len(files)))
-        return 0
-    lister = client.list_recordings if kind == "recordings" else client.list_snapshots
-    page = await lister(limit=args.limit, offset=args.offset)
-    out.result(page, files_table)
-    return 0
-
-
-async def cmd_recordings(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    return await _cmd_files(client, args, out, "recordings")
-
-
-async def cmd_snapshots(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    return await _cmd_files(client, args, out, "snapshots")
-
-
-async def cmd_download(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    dest = args.output or "."
-    last = [0.0]
-
-    def progress(done: int, total: int | None) -> None:
-        now = time.monotonic()
-        if out.as_json or not sys.stderr.isatty() or now - last[0] < 0.1:
-            return
-        last[0] = now
-        shown = progress_bar(done, total) if total else size(done)
-        print(f"\r  {shown}", end="", file=sys.stderr, flush=True)
-
-    if args.kind == "recording":
-        path = await client.download_recording(args.filename, dest, progress)
-    else:
-        path = await client.download_snapshot(args.filename, dest, progress)
-    if not out.as_json and sys.stderr.isatty():
-        print(file=sys.stderr)
-    out.result(
-        {"path": path, "bytes": (await anyio.Path(path).stat()).st_size},
-        lambda r: f"saved {r['path']} ({size(r['bytes'])})",
-    )
-    return 0
-
-
-async def cmd_watch(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    if client.dialect == "current":
-        await client.subscribe_events(
-            args.topics or sorted(TOPICS),
-            filters={"device": args.device} if args.device else None,
-        )
-    count = 0
-
-    async def watch(scope: anyio.CancelScope) -> None:
-        nonlocal count
-        async with client.events(*args.names, device=args.device) as events:
-            async for event in events:
-                count += 1
-                if out.as_json:
-                    print(
-                        json.dumps({"method": event.method, "params": jsonable(event.params)}),
-                        flush=True,
-                    )
-                else:
-                    print(
-                        f"{time.strftime('%H:%M:%S')} {event.method} "
-                        f"{json.dumps(jsonable(event.params), sort_keys=True)}",
-                        flush=True,
-                    )
-                if args.count and count >= args.count:
-                    return
-
-    await run_until_interrupted(watch)
-    return 0
-
-
-async def cmd_call(client: CameraClient, args: argparse.Namespace, out: Output) -> int:
-    params = None
-    if args.params:
-        try:
-            params = json.loads(args.params)
-        except json.JSONDecodeError as exc:
-            raise InvalidParamsError(
-                f"params are not valid JSON: {exc}", data={"param": "params"}
-            ) from None
-        if not isinstance(params, dict):
-            raise InvalidParamsError("params must be a JSON object", data={"param": "params"})
-    result = await client.call(args.method, params)
-    out.result(result, human)
-    return 0
-
-
-COMMANDS: dict[str, Callable[[CameraClient, argparse.Namespace, Output], Awaitable[int]]] = {
-    "ping": cmd_ping,
-    "cameras": cmd_cameras,
-    "status": cmd_status,
-    "snapshot": cmd_snapshot,
-    "record": cmd_record,
-    "stop": cmd_stop,
-    "recordings": cmd_recordings,
-    "snapshots": cmd_snapshots,
-    "download": cmd_download,
-    "watch": cmd_watch,
-    "call": cmd_call,
+from ._command import main as mediamtx_camera
+from .errors import CameraServiceError
+
+__all__ = [
+    "COMMANDS",
+    "EXIT_CODES",
+    "EXIT_INTERRUPTED",
+    "ORIGINAL_COMMANDS",
+    "Output",
+    "build_original_parser",
+    "build_parser",
+    "cameras_table",
+    "cli_main",
+    "client_from_args",
+    "cmd_call",
+    "cmd_cameras",
+    "cmd_download",
+    "cmd_ping",
+    "cmd_record",
+    "cmd_recordings",
+    "cmd_snapshot",
+    "cmd_snapshots",
+    "cmd_status",
+    "cmd_stop",
+    "cmd_watch",
+    "connect_within",
+    "error_object",
+    "exit_code_for",
+    "files_table",
+    "human",
+    "jsonable",
+    "main",
+    "mediamtx_camera",
+    "progress_bar",
+    "read_secret",
+    "report_error",
+    "run_command",
+    "run_until_interrupted",
+    "size",
+    "status_table",
+    "table",
+    "translate",
+    "when",
+]
+
+#: The 1.0 command line's commands and the ``mediamtx-camera`` arguments each
+#: one runs (``DEVICE`` stands for the device argument).
+ORIGINAL_COMMANDS: dict[str, tuple[str, ...]] = {
+    "list": ("cameras",),
+    "status": ("status", "DEVICE"),
+    "snapshot": ("snapshot", "DEVICE"),
+    "record": ("record", "DEVICE", "--no-wait"),
+    "stop": ("stop", "DEVICE"),
+    "ping": ("ping",),
 }
 
+_EXAMPLES = """\
+Examples:
+  mediamtx-camera-cli --token "$MEDIAMTX_AUTH_TOKEN" list
+  mediamtx-camera-cli --host cams.local --port 8002 --token TOKEN status camera0
+  mediamtx-camera-cli --auth-type api_key --key KEY snapshot camera0
+  mediamtx-camera-cli --format json --timeout 5 record camera0
+  mediamtx-camera-cli stop camera0
+  mediamtx-camera-cli ping
 
-async def run_command(args: argparse.Namespace, out: Output) -> int:
-    client = client_from_args(args)
-    async with client:
-        return await COMMANDS[args.command](client, args, out)
-
-
-# ----------------------------------------------------------------- parser
-
-
-def _connection_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
-    """Connection flags, accepted before and after the command name.
-
-    On the sub-commands their default is SUPPRESS so that a flag given before
-    the command is not overwritten by the sub-command's default.
-    """
-    none: Any = None if top else argparse.SUPPRESS
-    false: Any = False if top else argparse.SUPPRESS
-    group = parser.add_argument_group("connection (flags beat MEDIAMTX_* variables)")
-    add = group.add_argument
-    add("--url", default=none, help="full ws:// or wss:// URL (MEDIAMTX_URL)")
-    add("--host", default=none, help="service host (MEDIAMTX_HOST, default localhost)")
-    add("--port", type=int, default=none, help="service port (MEDIAMTX_PORT, default 8080)")
-    add("--ssl", dest="use_ssl", action="store_true", default=false, help="use wss:// (TLS)")
-    add(
-        "--auth-type",
-        choices=("jwt", "api_key", "auto"),
-        default=none,
-        help="credential kind (MEDIAMTX_AUTH_TYPE)",
-    )
-    add("--token-file", default=none, help="file holding the JWT (or MEDIAMTX_AUTH_TOKEN)")
-    add("--api-key-file", default=none, help="file holding the API key (or MEDIAMTX_API_KEY)")
-    add("--dialect", choices=("auto", "current", "legacy"), default=none)
-    add("--timeout", type=float, default=none, help="per-call timeout in seconds")
-    add("--ca-file", default=none, help="PEM CA bundle to verify the server with")
-    add(
-        "--insecure",
-        action="store_true",
-        default=false,
-        help="do not verify TLS certificates (unsafe)",
-    )
+Every command runs the matching `mediamtx-camera` command (same client, same
+output, same error messages); the exit code is 0 on success and 1 on any
+failure. Settings not given fall back to the MEDIAMTX_* environment variables.
+"""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``mediamtx-camera`` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="mediamtx-camera",
-        description="Control cameras of a MediaMTX Camera Service from the shell.",
+class _OriginalParser(argparse.ArgumentParser):
+    """The 1.0 parser: a usage error prints usage and an ``error:`` line, and exits 1."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
+def build_original_parser() -> argparse.ArgumentParser:
+    """The ``mediamtx-camera-cli`` argument parser (the 1.0 SDK's options and commands)."""
+    parser = _OriginalParser(
+        prog="mediamtx-camera-cli",
+        description="MediaMTX Camera Service CLI",
+        epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="exit codes:\n"
-        "  0 ok, 1 service error, 2 usage or invalid argument,\n"
-        "  3 connection, 4 authentication, 5 permission denied, 6 not found,\n"
-        "  7 timeout, 8 invalid state or unsupported, 9 rate limited,\n"
-        "  10 protocol error, 130 interrupted\n\n"
-        "Credentials: MEDIAMTX_AUTH_TOKEN / MEDIAMTX_API_KEY or --token-file / --api-key-file.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log to stderr (-v info, -vv debug)"
+    add = parser.add_argument
+    add("--host", help="service host (default: MEDIAMTX_HOST, else localhost)")
+    add("--port", type=int, help="service port (default: MEDIAMTX_PORT, else 8080)")
+    add("--ssl", action="store_true", help="use wss:// (TLS)")
+    add("--auth-type", choices=("jwt", "api_key"), help="credential kind (default jwt)")
+    add("--token", help="JWT (default: MEDIAMTX_AUTH_TOKEN)")
+    add("--key", help="API key (default: MEDIAMTX_API_KEY)")
+    add(
+        "--timeout",
+        type=float,
+        help="seconds: bounds connecting and each call (default: MEDIAMTX_TIMEOUT, else 10)",
     )
-    _connection_options(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        _connection_options(p)
-        p.add_argument(
-            "--json",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="machine-readable JSON output",
-        )
-        return p
-
-    command("ping", "check the service answers")
-    command("cameras", "list cameras")
-    command("status", "one camera's status").add_argument("device")
-    p = command("snapshot", "take a snapshot (and download it with -o)")
-    p.add_argument("device")
-    p.add_argument("--filename", help="name for the snapshot file")
-    p.add_argument("-o", "--output", help="download it to this file or folder")
-    p = command("record", "record; stops after --duration or on Ctrl-C")
-    p.add_argument("device")
-    p.add_argument("--duration", type=int, help="seconds (1..86400)")
-    p.add_argument("--format", choices=("fmp4", "mp4", "mkv"))
-    command("stop", "stop a recording").add_argument("device")
-    for name in ("recordings", "snapshots"):
-        p = command(name, f"list {name} (newest first)")
-        p.add_argument("--limit", type=int, default=50)
-        p.add_argument("--offset", type=int, default=0)
-        p.add_argument("--all", action="store_true", help="every page")
-    p = command("download", "download a recording or snapshot")
-    p.add_argument("kind", choices=("recording", "snapshot"))
-    p.add_argument("filename")
-    p.add_argument("-o", "--output", help="file or folder (default: current folder)")
-    p = command("watch", "print notifications until Ctrl-C")
-    p.add_argument("names", nargs="*", help="event names or patterns (default: all)")
-    p.add_argument("--topics", nargs="+", help="subscribe to these topics (current service)")
-    p.add_argument("--device", help="only events about this camera")
-    p.add_argument("--count", type=int, help="stop after this many events")
-    p = command("call", "call any method: call METHOD '{\"param\": 1}'")
-    p.add_argument("method")
-    p.add_argument("params", nargs="?", help="params as a JSON object")
-
-    from .testing._cli import add_arguments
-
-    emulator = sub.add_parser("emulator", help="run the camera-service emulator")
-    add_arguments(emulator)
-    demo = sub.add_parser("demo", help="a guided tour against the embedded emulator")
-    from ._demo import add_arguments as add_demo_arguments
-
-    add_demo_arguments(demo)
-    _connection_options(demo)
+    add("--format", choices=("table", "json"), default="table", help="output format")
+    add("command", choices=tuple(ORIGINAL_COMMANDS), metavar="COMMAND", help=_commands_help())
+    add("device", nargs="?", metavar="DEVICE", help="camera id (camera0) or device path")
     return parser
 
 
-def _configure_logging(verbosity: int) -> None:
-    if verbosity <= 0:
-        return
-    import logging
-
-    logging.basicConfig(
-        level=logging.DEBUG if verbosity > 1 else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _commands_help() -> str:
+    return "one of: list, status DEVICE, snapshot DEVICE, record DEVICE, stop DEVICE, ping"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``mediamtx-camera``; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
-    if args.command == "emulator":
-        from .testing._cli import run
+def translate(original: argparse.Namespace) -> list[str]:
+    """The ``mediamtx-camera`` arguments that run a parsed 1.0 command line.
 
-        return run(args)
-    out = Output(getattr(args, "json", False))
+    Credentials are not among them (they are handed to the client directly,
+    never through a command line of ours).
+    """
+    argv: list[str] = []
+    if original.host:
+        argv += ["--host", original.host]
+    if original.port is not None:
+        argv += ["--port", str(original.port)]
+    if original.ssl:
+        argv.append("--ssl")
+    auth_type = original.auth_type or ("api_key" if original.key and not original.token else None)
+    if auth_type:
+        argv += ["--auth-type", auth_type]
+    if original.timeout is not None:
+        argv += ["--timeout", repr(original.timeout)]
+    if original.format == "json":
+        argv.append("--json")
+    for word in ORIGINAL_COMMANDS[original.command]:
+        argv.append(original.device if word == "DEVICE" else word)
+    return argv
+
+
+def _missing_credential(original: argparse.Namespace) -> str | None:
+    """Why the 1.0 command line must stop before connecting, or None."""
+    env = os.environ
+    if original.auth_type == "jwt" and not (
+        original.token or env.get("MEDIAMTX_AUTH_TOKEN") or env.get("MEDIAMTX_AUTH_TOKEN_FILE")
+    ):
+        return "a token is required with --auth-type jwt: give --token (or MEDIAMTX_AUTH_TOKEN)"
+    if original.auth_type == "api_key" and not (
+        original.key or env.get("MEDIAMTX_API_KEY") or env.get("MEDIAMTX_API_KEY_FILE")
+    ):
+        return "an API key is required with --auth-type api_key: give --key (or MEDIAMTX_API_KEY)"
+    return None
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    """The 1.0 SDK's async entry: run ``mediamtx-camera-cli`` with ``argv`` (default: sys.argv).
+
+    A coroutine function: ``asyncio.run(main())``, ``trio.run(main)`` or
+    ``await main()`` inside a running program. Prints the result (a table, or
+    JSON with ``--format json``) and returns the exit code: 0 on success, 1 on
+    any failure (the error is printed on stderr, or as a JSON object on stdout
+    with ``--format json``). A usage error (``--help`` too) raises
+    :class:`SystemExit` as argparse does, with code 1 (0 for ``--help``).
+    """
+    original = build_original_parser().parse_args(argv)
+    if original.command in ("status", "snapshot", "record", "stop") and not original.device:
+        build_original_parser().error(f"the {original.command} command needs a DEVICE")
+    missing = _missing_credential(original)
+    if missing is not None:
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
+    args = build_parser().parse_args(translate(original))
+    # Handed to the client as they are (see _command.client_from_args).
+    args.auth_token = original.token
+    args.api_key = original.key
+    out = Output(original.format == "json")
     try:
-        if args.command == "demo":
-            from ._demo import run_demo
+        code = await run_command(args, out)
+    except (CameraServiceError, OSError) as exc:
+        report_error(exc, out.as_json)
+        return 1
+    return 0 if code == 0 else 1
 
-            return anyio.run(run_demo, args, out)
-        return anyio.run(run_command, args, out)
+
+def cli_main(argv: Sequence[str] | None = None) -> int:
+    """The 1.0 SDK's blocking entry (console script ``mediamtx-camera-cli``): the exit code.
+
+    Runs :func:`main` in a new event loop; Ctrl-C ends it with exit code 1.
+    """
+    try:
+        return anyio.run(main, argv)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except CameraServiceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exit_code_for(exc)
-    except OSError as exc:  # e.g. a download destination that cannot be written
-        print(f"error: {exc.strerror or exc}", file=sys.stderr)
         return 1
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+if __name__ == "__main__":  # pragma: no cover - ``python -m mediamtx_camera_sdk.cli``
+    sys.exit(cli_main())
