@@ -85,13 +85,18 @@ def test_only_camera_operations_are_protected(
     viewer = clients(legacy, "viewer")
     for method in ("take_snapshot", "start_recording", "stop_recording"):
         assert no_data(viewer.error(method, {"device": "/dev/video0"}))["code"] == -32003
-    # An inline token works without a session.
-    inline = {"device": "/dev/video0", "auth_token": legacy.token("operator")}
-    assert client.result("take_snapshot", inline)["status"] == "completed"
+    # An inline token works without a session, and then authenticates the
+    # connection: later inline tokens are not looked at.
     bad = {"device": "/dev/video0", "auth_token": "garbage"}
     assert no_data(client.error("take_snapshot", bad))["code"] == -32001
+    inline = {"device": "/dev/video0", "auth_token": legacy.token("operator")}
+    assert client.result("take_snapshot", inline)["status"] == "completed"
+    assert client.result("take_snapshot", {"device": "/dev/video0"})["status"] == "completed"
+    fresh = clients(legacy)
     viewer_inline = {"device": "/dev/video0", "auth_token": legacy.api_key("viewer")}
-    assert no_data(client.error("take_snapshot", viewer_inline))["code"] == -32003
+    assert no_data(fresh.error("take_snapshot", viewer_inline))["code"] == -32003
+    inline["auth_token"] = legacy.token("operator")
+    assert no_data(fresh.error("take_snapshot", inline))["code"] == -32003
 
 
 def test_expired_session(legacy: CameraServiceEmulator, clients: Clients) -> None:

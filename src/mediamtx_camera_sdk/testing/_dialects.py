@@ -951,16 +951,22 @@ class LegacyDialect(Dialect):
             raise Fault(C.INTERNAL_ERROR, "Internal error") from None
 
     def require(self, session: Session, params: Params) -> None:
-        """Operator role, from the session or an inline ``auth_token`` param."""
+        """Operator role, from the session or an inline ``auth_token`` param.
+
+        An inline token authenticates the connection when it is not yet
+        authenticated (and is then not looked at again), as on the real server.
+        """
         inline = params.raw.get("auth_token")
         params.seen.add("auth_token")
-        if isinstance(inline, str) and inline:
+        if isinstance(inline, str) and inline and session.role is None:
             try:
-                role = self.authority.check(inline, "auto").role
+                grant = self.authority.check(inline, "auto")
             except AuthFailure:
                 raise Fault(
                     C.LEGACY_AUTH_REQUIRED, "Authentication failed: Invalid authentication token"
                 ) from None
+            session.grant(grant, self.authority.generation)
+            role = grant.role
         else:
             problem = self.authority.problem(session)
             if problem is not None:
@@ -988,9 +994,15 @@ class LegacyDialect(Dialect):
         return "pong"
 
     def m_authenticate(self, session: Session, params: Params) -> Any:
-        token = params.string("token", required=False) or params.string(
-            "auth_token", required=False
+        token = next(
+            (
+                value
+                for value in (params.raw.get("token"), params.raw.get("auth_token"))
+                if isinstance(value, str) and value
+            ),
+            None,
         )
+        params.seen.update(("token", "auth_token"))
         kind = params.raw.get("auth_type", "auto")
         if kind not in ("jwt", "api_key", "auto"):
             return {"authenticated": False, "error": f"Unsupported auth_type: {kind}"}
@@ -1025,8 +1037,11 @@ class LegacyDialect(Dialect):
         active = camera.streaming_since is not None
         data["metrics"] = {
             "bytes_sent": self.world.stream_metrics(camera)["bytes_sent"],
-            # The legacy server passes MediaMTX's reader list through as is.
-            "readers": [{"type": "rtspSession", "id": f"reader-{camera.index}"}] if active else [],
+            # The legacy server passes MediaMTX's reader list through as is, and
+            # says 0 when MediaMTX has no ready path for the camera.
+            "readers": ([{"type": "rtspSession", "id": f"reader-{camera.index}"}] if active else [])
+            if camera.connected and self.world.mediamtx_up
+            else 0,
             "uptime": int(self.world.clock() - camera.connected_mono) if camera.connected else 0,
         }
         data["capabilities"] = {
@@ -1036,9 +1051,11 @@ class LegacyDialect(Dialect):
         return data
 
     def m_get_streams(self, session: Session, params: Params) -> Any:
-        streams = []
-        for camera in self.world.cameras.values():
-            ready = camera.connected and self.world.mediamtx_up
+        streams: list[dict[str, Any]] = []
+        if not self.world.mediamtx_up:
+            return streams  # the paths come from MediaMTX: none while it is down
+        for camera in self.world.listed_cameras():
+            ready = camera.connected
             streams.append(
                 {
                     "name": camera.stream_name,

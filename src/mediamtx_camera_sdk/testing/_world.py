@@ -280,7 +280,7 @@ class World:
                 name=camera.name,
                 resolution=camera.resolution if camera.connected else "",
                 fps=camera.fps if camera.connected else 0,
-                streams=self.stream_urls(camera) if camera.connected else {},
+                streams=self.stream_urls(camera) if camera.connected and self.mediamtx_up else {},
             )
             return data
         data["name"] = camera.name
