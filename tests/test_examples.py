@@ -245,3 +245,23 @@ def test_tls_private_ca(camera_service_factory: Any, tmp_path: Path) -> None:
     )
     assert out == f"{service.url}: pong over TLS\n"
     assert service.url.startswith("wss://")
+
+
+def test_migrating_from_1_0(service: Any) -> None:
+    """A program written for the 1.0 SDK runs unchanged, then its two new lines work."""
+    out = run_example(
+        "migrating_from_1_0.py",
+        {
+            "MEDIAMTX_HOST": service.host,
+            "MEDIAMTX_PORT": str(service.port),
+            "MEDIAMTX_AUTH_TOKEN": service.token("operator"),
+        },
+    )
+    assert f"for {service.host}:{service.port}" in out
+    assert "connected=True authenticated=True" in out
+    assert "Found 2 cameras" in out
+    assert "Snapshot saved: " in out
+    assert "Recording " in out and " stopped" in out
+    assert "Downloaded to " in out
+    assert "connected=False websocket=None" in out
+    assert "error" not in out.lower()
