@@ -857,7 +857,14 @@ class CameraServiceEmulator:
             with self._changed:
                 self._conns.pop(conn.record.id, None)
                 conn.record.open = False
-                conn.record.close_code = ws.close_code
+                # The code of the close frame that began the closing handshake:
+                # the server's own when it closed first (an idle timeout, say),
+                # whatever code the client echoed.
+                proto = ws.protocol
+                if proto.close_rcvd_then_sent is False and proto.close_sent is not None:
+                    conn.record.close_code = proto.close_sent.code
+                else:
+                    conn.record.close_code = ws.close_code
                 self._changed.notify_all()
             conn.done.set()
 
