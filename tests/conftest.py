@@ -11,7 +11,7 @@ import pytest
 
 from mediamtx_camera_sdk import _convert
 
-DECODER_KINDS = (["extension"] if _convert._speedups is not None else []) + ["python"]
+DECODER_KINDS = (["extension"] if getattr(_convert, "_speedups", None) is not None else []) + ["python"]
 
 
 @pytest.fixture(params=["asyncio", "trio"])

@@ -17,9 +17,9 @@ transport) drives it:
    call's ``result`` or ``error`` is set), :class:`Notification` (deliver it to
    the application) and :class:`ProtocolViolation` (log it; it is counted in
    :attr:`RpcProtocol.stats`).
-4. It calls :meth:`RpcProtocol.expire` with its own clock reading whenever the
-   earliest deadline (:meth:`RpcProtocol.next_deadline`) has passed, and
-   :meth:`RpcProtocol.cancel` when a caller gives up waiting.
+4. It waits for a call with its event library's own timeout, then calls
+   :meth:`RpcProtocol.time_out` when the timeout passed without a reply, or
+   :meth:`RpcProtocol.cancel` when the caller was cancelled.
 5. When the connection ends it calls :meth:`RpcProtocol.connection_lost`, which
    fails every pending call at once; new calls are refused until the next
    :meth:`RpcProtocol.connection_made`.
@@ -32,15 +32,12 @@ not connected). It is not thread-safe: an adapter serialises access (the sync
 adapter under its lock, the async one from a single task at a time).
 
 The core imports nothing that does I/O or reads a clock (a test checks the
-imports). Frames are parsed with ``orjson`` when it is installed (the ``fast``
-extra), with the stdlib :mod:`json` module wherever the two could disagree (see
-:func:`_loads_fast`), else with the stdlib alone; requests are encoded with the
-stdlib. An adapter may inject its own ``loads``/``dumps`` pair.
+imports). Frames are parsed and requests encoded with the stdlib :mod:`json`
+module; an adapter may inject its own ``loads``/``dumps`` pair.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import re
@@ -132,56 +129,8 @@ _logger = logging.getLogger(__name__)
 _ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _DECODER: Final = json.JSONDecoder()
 
-try:  # the optional "fast" extra
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - depends on the environment
-    _orjson = None  # type: ignore[assignment]
-
-# Byte -> "1" for an ASCII digit, "0" for anything else; 19 "1"s in a row mark a
-# number of 19 digits or more, which orjson turns into a float where the stdlib
-# keeps an exact int (beyond the 64-bit range).
-_DIGIT_MAP: Final = bytes(0x31 if 0x30 <= b <= 0x39 else 0x30 for b in range(256))
-_LONG_NUMBER: Final = b"1" * 19
-# The cheap test first, on every third byte: any 19 bytes in a row hold at least
-# six of them, so a run of 19 digits shows as six digits in a row among those
-# samples. Without them there is no such run (a third of the bytes to map, and
-# text such as addresses and URLs rarely has a digit at six sampled places in a
-# row); with them, the whole frame is scanned.
-_SAMPLE_STEP: Final = 3
-_SAMPLED_RUN: Final = b"1" * (len(_LONG_NUMBER) // _SAMPLE_STEP)
-
-
-def _has_long_number(data: bytes) -> bool:
-    """Whether ``data`` holds 19 or more ASCII digits in a row."""
-    if _SAMPLED_RUN not in data[::_SAMPLE_STEP].translate(_DIGIT_MAP):
-        return False
-    return _LONG_NUMBER in data.translate(_DIGIT_MAP)
-
-
-def _loads_fast(text: str) -> Any:
-    """Parse a frame with orjson, returning exactly what the stdlib decoder would.
-
-    orjson is several times faster, and for a valid document of JSON numbers,
-    strings, objects and arrays it builds the same objects. Where they could
-    differ, the stdlib decoder decides: numbers of 19 digits or more (orjson
-    approximates integers beyond 64 bits with floats), and whatever orjson
-    refuses (``NaN``, overflowing floats, lone surrogates, nesting deeper than
-    its limit, invalid JSON: the stdlib then accepts it or raises as before).
-    """
-    try:
-        data = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate: only the stdlib takes it
-        return _DECODER.decode(text)
-    if _LONG_NUMBER not in data.translate(_DIGIT_MAP):
-        try:
-            return _orjson.loads(data)
-        except _orjson.JSONDecodeError:
-            pass
-    return _DECODER.decode(text)
-
-
 #: The default ``loads`` of :class:`RpcProtocol`.
-_DEFAULT_LOADS: Final[Callable[[str], Any]] = _DECODER.decode if _orjson is None else _loads_fast
+_DEFAULT_LOADS: Final[Callable[[str], Any]] = _DECODER.decode
 
 _AUTH_EXPIRED_CODE: Final = -32001
 _UNSET: Final[Any] = object()
@@ -205,7 +154,6 @@ class PendingCall:
         method: the service method.
         params: the params mapping as passed to ``start_call`` (not copied), or None.
         text: the JSON text to send as one text frame.
-        deadline: when the call times out, on the adapter's clock, or None.
         timeout: the timeout length in seconds, used in the timeout message, or None.
         waiter: a free slot for the adapter (its future or event); the core never
             touches it.
@@ -220,7 +168,6 @@ class PendingCall:
 
     __slots__ = (
         "cancelled",
-        "deadline",
         "done",
         "error",
         "id",
@@ -238,14 +185,12 @@ class PendingCall:
         method: str,
         params: Mapping[str, Any] | None,
         text: str,
-        deadline: float | None = None,
         timeout: float | None = None,
     ) -> None:
         self.id = id
         self.method = method
         self.params = params
         self.text = text
-        self.deadline = deadline
         self.timeout = timeout
         self.waiter: Any = None
         self.done = False
@@ -441,8 +386,7 @@ class RpcProtocol:
             -32001) and, while still unknown, from the camera ids of a
             ``get_camera_list`` result (``/dev/video*`` vs ``camera*``).
         loads: parses one text frame; must raise ``ValueError`` (or
-            ``RecursionError``) on bad input. Default: orjson when installed
-            (with the stdlib decoder's exact results), else the stdlib decoder.
+            ``RecursionError``) on bad input. Default: the stdlib decoder.
         dumps: serialises a request object to a ``str``; must raise
             ``TypeError`` or ``ValueError`` for values it cannot encode.
             Default: compact stdlib encoding, NaN refused.
@@ -470,8 +414,6 @@ class RpcProtocol:
         self._dialect: Dialect | None = None if dialect == "auto" else dialect
         self._loads: Callable[[str], Any] = loads if loads is not None else _DEFAULT_LOADS
         self._dumps: Callable[[Any], str] = dumps if dumps is not None else _ENCODER.encode
-        # With the default encoder, requests are written from a template.
-        self._template_requests = dumps is None
         self._late_memory = late_reply_memory
 
         self._connected = False
@@ -479,11 +421,6 @@ class RpcProtocol:
         self._lost_cause: BaseException | None = None
         self._next_id = 1
         self._pending: dict[int, PendingCall] = {}
-        # (deadline, id, call); entries of calls that ended are skipped lazily.
-        # (deadline, call id) of calls with a deadline. Ids, not the calls: a
-        # finished call's entry stays until popped or pruned, and must not keep
-        # its result (a whole camera list, say) alive meanwhile.
-        self._deadlines: list[tuple[float, int]] = []
         # Ids of calls given up on this connection (insertion-ordered, bounded).
         self._given_up: dict[int, None] = {}
         self._subscriptions: dict[str, dict[str, Any] | None] = {}
@@ -627,7 +564,6 @@ class RpcProtocol:
         self._lost_cause = exc
         calls = list(self._pending.values())
         self._pending.clear()
-        self._deadlines.clear()
         self._given_up.clear()
         reason = f": {exc}" if exc is not None and str(exc) else ""
         for call in calls:
@@ -648,7 +584,6 @@ class RpcProtocol:
         method: str,
         params: Mapping[str, Any] | None = None,
         *,
-        deadline: float | None = None,
         timeout: float | None = None,
     ) -> PendingCall:
         """Register a call and build its request text (``call.text``, to be sent now).
@@ -660,7 +595,6 @@ class RpcProtocol:
         Args:
             method: the service method.
             params: the parameters, or None.
-            deadline: when the call times out, on the adapter's clock (see :meth:`expire`).
             timeout: the timeout length in seconds, only used in the timeout message.
 
         Raises:
@@ -668,8 +602,8 @@ class RpcProtocol:
                 was lost: then chained to the loss's cause). The adapter raises
                 ``ClientClosedError`` itself when the caller closed the client.
             InvalidParamsError: ``method`` is not a non-empty string, ``params``
-                is not a mapping or not JSON-serialisable. Nothing is registered.
-            ValueError: ``deadline`` is NaN.
+                is not a mapping or not JSON-serialisable (a lone surrogate in a
+                string, say). Nothing is registered.
         """
         if not self._connected:
             raise self._not_connected(method) from self._lost_cause
@@ -683,43 +617,22 @@ class RpcProtocol:
                 )
             if params:
                 sent = params if type(params) is dict else dict(params)
-        if deadline is not None and deadline != deadline:
-            raise ValueError("deadline must not be NaN")
         call_id = self._next_id
-        message: dict[str, Any] | None = None
+        message = _request(method, sent, call_id)
         try:
-            if self._template_requests:
-                # The text the encoder would write for the whole request,
-                # without building and walking the request object.
-                head = _request_head(method)
-                if sent is None:
-                    text = f'{head},"id":{call_id}}}'
-                else:
-                    text = f'{head},"params":{_ENCODER.encode(sent)},"id":{call_id}}}'
-            else:
-                message = _request(method, sent, call_id)
-                text = self._dumps(message)
+            text = self._dumps(message)
+            if not text.isascii():
+                text.encode()  # a lone surrogate cannot be sent (UnicodeEncodeError)
         except (TypeError, ValueError, RecursionError) as exc:
             raise InvalidParamsError(
                 f"params of {method} cannot be encoded as JSON: {exc}", method=method
             ) from exc
         self._next_id = call_id + 1
         if _logger.isEnabledFor(logging.DEBUG):
-            if message is None:
-                message = _request(method, sent, call_id)
             _logger.debug("-> %s", _loggable(message, text))
-        call = PendingCall(call_id, method, params, text, deadline, timeout)
+        call = PendingCall(call_id, method, params, text, timeout)
         self._pending[call_id] = call
         self.stats.calls_started += 1
-        if deadline is not None:
-            deadlines = self._deadlines
-            heapq.heappush(deadlines, (deadline, call_id))
-            # Lazy deletion leaves entries of finished calls in the heap; rebuild
-            # it when they outnumber the live ones, so its size stays O(pending).
-            pending = self._pending
-            if len(deadlines) > 64 and len(deadlines) > 2 * len(pending):
-                deadlines[:] = [entry for entry in deadlines if entry[1] in pending]
-                heapq.heapify(deadlines)
         return call
 
     def start_authenticate(
@@ -727,7 +640,6 @@ class RpcProtocol:
         token: str,
         auth_type: AuthType = "auto",
         *,
-        deadline: float | None = None,
         timeout: float | None = None,
     ) -> PendingCall:
         """Build the ``authenticate`` call: ``{"auth_token": TOKEN, "auth_type": KIND}``.
@@ -764,7 +676,6 @@ class RpcProtocol:
         return self.start_call(
             "authenticate",
             {"auth_token": token, "auth_type": auth_type},
-            deadline=deadline,
             timeout=timeout,
         )
 
@@ -787,7 +698,10 @@ class RpcProtocol:
         if params:
             message["params"] = params if type(params) is dict else dict(params)
         try:
-            return self._dumps(message)
+            text = self._dumps(message)
+            if not text.isascii():
+                text.encode()  # a lone surrogate cannot be sent (UnicodeEncodeError)
+            return text
         except (TypeError, ValueError, RecursionError) as exc:
             raise InvalidParamsError(
                 f"params of {method} cannot be encoded as JSON: {exc}", method=method
@@ -800,43 +714,28 @@ class RpcProtocol:
             text = f"cannot send {method}: not connected"
         return ConnectionError(text, method=method if isinstance(method, str) else None)
 
-    # ------------------------------------------------------------ deadlines
+    # ------------------------------------------------------------ giving up
 
-    def expire(self, now: float) -> list[PendingCall]:
-        """Fail the calls whose deadline is ``<= now`` with ``CallTimeoutError``.
+    def time_out(self, call: PendingCall) -> bool:
+        """The adapter's wait for ``call`` ran out: fail it with ``CallTimeoutError``.
 
-        The calls are removed (a reply arriving later is counted in
-        ``stats.late_replies``) and returned, earliest deadline first, for the
-        adapter to wake their waiters.
+        A reply arriving later is counted in ``stats.late_replies``.
+
+        Returns:
+            True if the call was pending, False if it had already ended.
         """
-        deadlines = self._deadlines
-        if not deadlines or deadlines[0][0] > now:
-            return []
-        expired: list[PendingCall] = []
-        pending = self._pending
-        while deadlines and deadlines[0][0] <= now:
-            call = pending.get(heapq.heappop(deadlines)[1])
-            if call is None or call.done:
-                continue
-            del pending[call.id]
-            if call.timeout is not None:
-                text = f"{call.method} got no reply within {call.timeout:g} s"
-            else:
-                text = f"{call.method} got no reply before its deadline"
-            call.error = CallTimeoutError(text, method=call.method)
-            call.done = True
-            self._remember_given_up(call.id)
-            expired.append(call)
-        self.stats.timeouts += len(expired)
-        return expired
-
-    def next_deadline(self) -> float | None:
-        """The earliest deadline of a pending call, or None when no call has one."""
-        deadlines = self._deadlines
-        pending = self._pending
-        while deadlines and deadlines[0][1] not in pending:
-            heapq.heappop(deadlines)
-        return deadlines[0][0] if deadlines else None
+        if call.done or self._pending.get(call.id) is not call:
+            return False
+        del self._pending[call.id]
+        if call.timeout is not None:
+            text = f"{call.method} got no reply within {call.timeout:g} s"
+        else:
+            text = f"{call.method} got no reply in time"
+        call.error = CallTimeoutError(text, method=call.method)
+        call.done = True
+        self._remember_given_up(call.id)
+        self.stats.timeouts += 1
+        return True
 
     def cancel(self, call: PendingCall) -> bool:
         """Forget a pending call without a reply (the caller gave up waiting).
@@ -1237,21 +1136,6 @@ def _request(method: str, params: dict[str, Any] | None, call_id: int) -> dict[s
         message["params"] = params
     message["id"] = call_id
     return message
-
-
-#: The start of each method's request text (a bounded cache: ``call()`` takes any name).
-_REQUEST_HEADS: Final[dict[str, str]] = {}
-_REQUEST_HEADS_LIMIT: Final = 512
-
-
-def _request_head(method: str) -> str:
-    """``{"jsonrpc":"2.0","method":"<method>"`` as the default encoder writes it."""
-    head = _REQUEST_HEADS.get(method)
-    if head is None:
-        head = '{"jsonrpc":"2.0","method":' + _ENCODER.encode(method)
-        if len(_REQUEST_HEADS) < _REQUEST_HEADS_LIMIT:
-            _REQUEST_HEADS[method] = head
-    return head
 
 
 def _loggable(message: Mapping[str, Any], text: str) -> str:

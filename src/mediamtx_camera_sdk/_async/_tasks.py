@@ -22,7 +22,7 @@ from typing import Any
 
 import anyio
 
-from ._transport import _running_on_asyncio
+from ._transport import running_on_asyncio
 
 __all__ = ["TaskRunner"]
 
@@ -48,7 +48,7 @@ class TaskRunner:
     """
 
     def __init__(self) -> None:
-        self._asyncio = _running_on_asyncio()
+        self._asyncio = running_on_asyncio()
         self._tasks: set[Any] = set()
         self._cleanups: set[Any] = set()
         self._closed = False

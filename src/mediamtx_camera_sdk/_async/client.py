@@ -15,13 +15,11 @@ and waits for them: nothing outlives it.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
-import math
 import os
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -64,7 +62,7 @@ from ..models import FileInfo, RecordingInfo
 from ..protocol import CallCompleted, Notification, PendingCall
 from ._api import AsyncApi
 from ._tasks import TaskRunner
-from ._transport import AsyncTransport, _running_on_asyncio
+from ._transport import AsyncTransport
 
 __all__ = ["CameraClient", "EventStream"]
 
@@ -205,19 +203,6 @@ def _is_async_callable(func: Callable[..., Any]) -> bool:
     )
 
 
-# The trio waiter class (._trio_transport.TrioWaiter), imported by the first
-# connect() on trio: trio is optional.
-_TrioWaiter: Any = None
-
-
-def _wake(waiter: Any) -> None:
-    """Wake the task waiting for a call: its asyncio future, or its trio waiter."""
-    if type(waiter) is _TrioWaiter:
-        waiter.set()
-    elif not waiter.done():
-        waiter.set_result(None)
-
-
 class CameraClient(AsyncApi, ClientBase):
     """The async client of the MediaMTX Camera Service (asyncio and trio, through anyio).
 
@@ -298,17 +283,6 @@ class CameraClient(AsyncApi, ClientBase):
         self._transport: AsyncTransport | None = None
         self._tasks: TaskRunner | None = None
         self._state_changed: anyio.Event | None = None
-        self._deadline_changed: anyio.Event | None = None
-        self._watched_deadline = math.inf
-        self._auth_lock: anyio.Lock | None = None
-        # On asyncio each call waits on a bare future of this loop: a tenth of
-        # the memory of an anyio.Event (which wraps an asyncio.Event and its
-        # deque) and one await level less. None on trio (_TrioWaiter there).
-        self._loop: asyncio.AbstractEventLoop | None = None
-        # The clock of the hot paths: the loop's own on asyncio, because
-        # anyio.current_time() looks the loop up each time, which on Python
-        # < 3.12 costs a getpid() system call.
-        self._clock: Callable[[], float] = anyio.current_time
         self._workers: dict[Any, _HandlerWorker] = {}
         self._streams: set[EventStream] = set()
         self._last_sent = 0.0
@@ -357,20 +331,6 @@ class CameraClient(AsyncApi, ClientBase):
         self._closed = False
         self._failure = None
         self._state_changed = anyio.Event()
-        self._deadline_changed = anyio.Event()
-        self._auth_lock = anyio.Lock()
-        self._loop = asyncio.get_running_loop() if _running_on_asyncio() else None
-        if self._loop is None:
-            global _TrioWaiter
-            import trio
-
-            from ._trio_transport import TrioWaiter
-
-            _TrioWaiter = TrioWaiter
-            # trio's own clock: anyio.current_time() looks the backend up first.
-            self._clock = trio.current_time
-        else:
-            self._clock = self._loop.time
         tasks = self._tasks = TaskRunner()
         self._set_state(CONNECTING)
         try:
@@ -379,7 +339,6 @@ class CameraClient(AsyncApi, ClientBase):
             await self._shutdown(exc)
             raise
         self._set_state(READY)
-        tasks.start_soon(self._deadline_watcher)
         if self._settings.heartbeat_interval is not None:
             tasks.start_soon(self._heartbeat)
         logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
@@ -430,7 +389,7 @@ class CameraClient(AsyncApi, ClientBase):
             return
         for call in self._protocol.connection_lost(cause):
             if call.waiter is not None:
-                _wake(call.waiter)
+                call.waiter.set()
 
     # ------------------------------------------------------------ the driver
 
@@ -482,20 +441,17 @@ class CameraClient(AsyncApi, ClientBase):
             raise ClientClosedError("the client was disconnected while connecting")
         self._transport = transport
         self._protocol.connection_made()
-        now = anyio.current_time()
-        self._last_sent = self._last_received = now
+        self._last_sent = self._last_received = anyio.current_time()
         self._tasks.start_soon(self._reader, transport)
 
     async def _authenticate(self, op: Authenticate) -> Any:
-        timeout = op.timeout or self._settings.timeout
-        now = anyio.current_time()
+        seconds = self._timeout(op.timeout)
         call = self._protocol.start_authenticate(
             op.token,
             op.auth_type,  # type: ignore[arg-type]
-            deadline=now + timeout,
-            timeout=timeout,
+            timeout=seconds,
         )
-        return await self._await_call(call, timeout)
+        return await self._await_call(call, anyio.current_time() + seconds)
 
     async def _fetch_token(self) -> str:
         provider = self._settings.token_provider
@@ -537,101 +493,71 @@ class CameraClient(AsyncApi, ClientBase):
         raw = await self._call(spec.name, params, timeout)
         return self._decode(spec, raw)
 
-    # _call and _roundtrip are plain functions returning the awaitable of the
-    # coroutine that does the waiting: every caller awaits them at once, and a
-    # coroutine frame less per call in flight saves memory and a resume step.
-
-    def _call(
+    async def _call(
         self, method: str, params: Mapping[str, Any] | None, timeout: float | None
-    ) -> Awaitable[Any]:
+    ) -> Any:
         flow = self._call_flow(method, params, timeout)
         if flow is None:
-            return self._roundtrip(method, params, timeout, gated=True)
-        return self._drive(flow, gated=True)
+            return await self._roundtrip(method, params, timeout, gated=True)
+        return await self._drive(flow, gated=True)
 
-    def _roundtrip(
+    async def _roundtrip(
         self,
         method: str,
         params: Mapping[str, Any] | None,
         timeout: float | None,
         *,
         gated: bool,
-    ) -> Awaitable[Any]:
-        seconds = self._timeout(timeout)
-        deadline = self._clock() + seconds
-        if gated and self._state != READY:
-            return self._roundtrip_when_ready(method, params, seconds, deadline)
-        call = self._protocol.start_call(method, params, deadline=deadline, timeout=seconds)
-        return self._await_call(call, seconds)
-
-    async def _roundtrip_when_ready(
-        self, method: str, params: Mapping[str, Any] | None, seconds: float, deadline: float
     ) -> Any:
-        await self._wait_ready(method, deadline, seconds)
-        call = self._protocol.start_call(method, params, deadline=deadline, timeout=seconds)
-        return await self._await_call(call, seconds)
+        """One request and its reply, all within the call's timeout."""
+        seconds = self._timeout(timeout)
+        deadline = anyio.current_time() + seconds
+        if gated and self._state != READY:
+            with anyio.CancelScope(deadline=deadline):
+                await self._wait_ready(method)
+            if self._state != READY:
+                raise self._unready_timeout(method, seconds)
+        call = self._protocol.start_call(method, params, timeout=seconds)
+        return await self._await_call(call, deadline)
 
-    async def _await_call(self, call: PendingCall, seconds: float) -> Any:
-        loop = self._loop
-        waiter: Any = _TrioWaiter() if loop is None else loop.create_future()
-        call.waiter = waiter
+    async def _await_call(self, call: PendingCall, deadline: float) -> Any:
+        """Send a registered call and wait for its end, at most until ``deadline``."""
+        waiter = call.waiter = anyio.Event()
         transport = self._transport
         try:
-            if call.deadline is not None and call.deadline < self._watched_deadline:
-                changed = self._deadline_changed
-                if changed is not None:
-                    changed.set()
             if transport is not None:
                 try:
-                    # A send that must wait (the server is not reading) gives
-                    # up at the call's deadline: the call then times out.
-                    await transport.send_call(call.text, call.deadline or math.inf)
+                    transport.send(call.text)
                 except ConnectionError as exc:
-                    # The reader sees the same failure; fail every pending call now.
                     self._lost(transport, exc)
-            self._last_sent = self._clock()
-            if loop is not None:
-                await waiter
-            elif transport is not None:
-                # On trio the waiting task may read the connection itself
-                # (no trip through the reader task; see _trio_transport).
-                await transport.wait_reply(waiter, self._frames_pushed)
-            else:
+                self._last_sent = anyio.current_time()
+            with anyio.CancelScope(deadline=deadline):
                 await waiter.wait()
         except BaseException:
             if not call.done:
                 self._protocol.cancel(call)
             raise
+        if not call.done:
+            self._protocol.time_out(call)
         return call.outcome()
 
-    async def _wait_ready(self, method: str, deadline: float, seconds: float) -> None:
+    async def _wait_ready(self, method: str) -> None:
+        """Wait for the connection (re)established; the caller's scope bounds the wait."""
         while self._state != READY:
             error = self._unready_error(method, self._state, self._failure)
             if error is not None:
                 raise error
             changed = self._state_changed
             if changed is None:  # pragma: no cover - set by connect()
-                raise self._unready_timeout(method, seconds)
-            with anyio.move_on_after(deadline - anyio.current_time()):
-                await changed.wait()
-                continue
-            raise self._unready_timeout(method, seconds)
+                raise ClientClosedError(f"not connected: cannot call {method}", method=method)
+            await changed.wait()
 
     # ------------------------------------------------------------ background tasks
 
     async def _reader(self, transport: AsyncTransport) -> None:
+        """The connection's one reader: every reply and notification comes through here."""
         try:
-            # On asyncio the transport hands each read's messages to the core
-            # from its I/O callback (a loop iteration and a task switch less
-            # per reply); receive() then only reports the end of the connection.
-            # On trio (ws://) the tasks waiting for replies read the connection
-            # themselves while they wait (wait_reply in _await_call); receive()
-            # stands by meanwhile and reads whenever no call does.
-            transport.deliver_to(lambda frames: self._frames_pushed(transport, frames))
-            while True:
-                frames = await transport.receive()
-                if not self._take_frames(transport, frames):
-                    return
+            await transport.run(lambda frames: self._take_frames(transport, frames))
         except ConnectionError as exc:
             self._lost(transport, exc)
         except anyio.get_cancelled_exc_class():
@@ -640,32 +566,24 @@ class CameraClient(AsyncApi, ClientBase):
             logger.exception("reader failed")
             self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
 
-    def _take_frames(self, transport: AsyncTransport, frames: list[str | bytes]) -> bool:
-        """Feed received messages to the core and act on its events; False: a stale connection."""
+    def _take_frames(self, transport: AsyncTransport, frames: list[str | bytes]) -> None:
+        """Feed received messages to the core and act on its events."""
         if transport is not self._transport:
-            # This connection was given up (heartbeat, abort): its late frames
-            # must not reach the core, whose ids now belong to the next connection.
-            return False
-        self._last_received = self._clock()
+            # A connection given up (heartbeat, abort): its late frames must not
+            # reach the core, whose ids now belong to the next connection.
+            return
+        self._last_received = anyio.current_time()
         protocol = self._protocol
         for frame in frames:
             for event in protocol.receive_text(frame):
                 if type(event) is CallCompleted:
                     waiter = event.call.waiter
                     if waiter is not None:
-                        _wake(waiter)
+                        waiter.set()
                 elif type(event) is Notification:
                     self._dispatch(event)
                 else:
                     logger.warning("protocol violation from %s: %r", self.url, event)
-        return True
-
-    def _frames_pushed(self, transport: AsyncTransport, frames: list[str | bytes]) -> None:
-        try:
-            self._take_frames(transport, frames)
-        except Exception as exc:  # a bug: fail loudly in the log, recover the connection
-            logger.exception("reader failed")
-            self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
 
     def _abort(self, exc: ConnectionError) -> None:
         transport = self._transport
@@ -708,21 +626,6 @@ class CameraClient(AsyncApi, ClientBase):
         self._set_state(READY)
         logger.info("reconnected to %s", self.url)
         self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
-
-    async def _deadline_watcher(self) -> None:
-        protocol = self._protocol
-        while True:
-            deadline = protocol.next_deadline()
-            self._watched_deadline = math.inf if deadline is None else deadline
-            changed = self._deadline_changed = anyio.Event()
-            if deadline is None:
-                await changed.wait()
-                continue
-            with anyio.move_on_after(deadline - anyio.current_time()):
-                await changed.wait()
-            for call in protocol.expire(anyio.current_time()):
-                if call.waiter is not None:
-                    _wake(call.waiter)
 
     async def _heartbeat(self) -> None:
         """Ping after ``heartbeat_interval`` seconds without sending or without receiving.

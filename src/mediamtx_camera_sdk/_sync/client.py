@@ -1,54 +1,30 @@
 """``SyncCameraClient``: the blocking client, on ``websocket-client`` and threads.
 
-A thin adapter, like the async client: it opens the transport, reads it, blocks
-each caller until its reply, sleeps between reconnect attempts and runs
-handlers. Every protocol decision is made by the sans-IO core
-(:mod:`..protocol`) or the shared client logic (:mod:`.._base`,
-:mod:`.._flows`), driven here by blocking instead of awaiting.
-
-Callers read (leader/follower). A caller waiting for its reply reads the socket
-itself while no other thread does: it takes the *read role* (``_read_role``,
-under ``_lock``) when it starts its call, reads with its call's deadline, feeds
-every frame to the core exactly as the reader thread does (other callers'
-replies wake them, notifications go to the handlers, iterators and caches) and
-leaves the role once its own call ended or its time is up, offering it to the
-oldest caller still waiting (``_read_queue``). A caller that finds the role
-taken waits on its waiter, woken when its call ends or when the role is
-offered to it. So a thread making calls back to back sends, reads its reply
-and returns with no other thread involved (no hand-off, no wake-up per call).
+A thin adapter, like the async client: it opens the transport, runs one reader
+thread per connection, blocks each caller on its own waiter until its reply or
+its timeout, sleeps between reconnect attempts and runs handlers. Every
+protocol decision is made by the sans-IO core (:mod:`..protocol`) or the shared
+client logic (:mod:`.._base`, :mod:`.._flows`), driven here by blocking.
 
 Threads (all daemons, all named ``mediamtx-sdk-*``; ``disconnect()`` stops and
 joins every one of them):
 
-- a *reader* per connection, for when nobody calls: it stands by (on
-  ``_standby``) while calls are being made and takes the read role once no
-  call started for ``STANDBY`` seconds (20 ms) and no caller holds it; after
-  each read it leaves the role again, offering it to a waiting caller. So
-  notifications arrive at once while the application makes no calls, and
-  within ``STANDBY`` while it makes calls with pauses between them (during a
-  call, the caller reads them);
+- the *reader* of each connection (``SyncTransport.run``): every reply and
+  notification comes through it; the transport's *writer* sends the frames;
 - a *heartbeat*: a ``ping`` after ``heartbeat_interval`` idle seconds;
 - a *reconnect supervisor* while a dropped connection is being restored;
 - one *handler worker* per event handler, started on its first event, so a
-  slow handler delays only its own events (never a reader, never replies).
+  slow handler delays only its own events (never the reader, never replies).
 
-A connection loss or server close seen by a reading caller goes through the
-same path as one seen by the reader thread (``_lost``: fail the pending calls,
-tell the application, reconnect). A caller interrupted while it reads
-(``KeyboardInterrupt`` in a notebook) leaves the role and cancels its call;
-the transport keeps every byte already received for the next reader.
+A caller only queues its frame and waits (``_Waiter``, a lock acquired with
+the call's timeout), so a ``KeyboardInterrupt`` can only interrupt the wait:
+the call is forgotten and the connection stays usable for every other call.
 
 Locking: the core is not thread-safe, so every access to it (and to the
-connection state and the read role) happens under one lock, ``_lock``; a
-second lock, ``_dispatch_lock``, guards the caches, handler workers and event
-iterators. Neither is ever held while user code runs (handlers, token
-provider, progress callbacks) or while blocking on the network.
-
-Timeouts: a reading caller reads until its deadline; a waiting caller waits on
-its waiter until then. When it passes, the caller asks the core to expire
-overdue calls (``protocol.expire``) so that the core reports the timeout and
-forgets the call. Nothing here uses asyncio, so the client works where an
-event loop is already running (Jupyter, IPython, inside async code).
+connection state) happens under ``_lock``; ``_dispatch_lock`` guards the
+caches, handler workers and event iterators. Neither is held while user code
+runs or while blocking on the network. Nothing here uses asyncio, so the
+client works where an event loop already runs (Jupyter, IPython, async code).
 """
 
 from __future__ import annotations
@@ -60,7 +36,6 @@ import os
 import ssl
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Final, TypeVar
@@ -109,12 +84,6 @@ __all__ = ["SyncCameraClient", "SyncEventStream"]
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
 
-#: How long the reader thread stands by after a call started before it reads
-#: the socket itself (callers read while they wait; see the module docstring).
-#: Also the longest a notification waits in the socket while the application
-#: makes calls with pauses between them.
-STANDBY: Final = 0.02
-
 
 def _discard_awaitable(value: object) -> None:
     """Close a coroutine nobody will await (else Python warns that it never ran)."""
@@ -140,18 +109,11 @@ def _not_sync(what: str, param: str) -> InvalidParamsError:
     )
 
 
-def _ended(call: PendingCall) -> bool:
-    """Whether ``call`` has ended (read again after another thread may have ended it)."""
-    return call.done
-
-
 class _Waiter:
-    """The wake-up of one waiting caller: a lock it blocks on, released to wake it.
+    """The wake-up of one waiting caller: a lock it blocks on, released when its call ends.
 
-    Released when the call ends, or to offer the caller the read role; wake-ups
-    coalesce (a binary semaphore), so the caller checks why it woke. Cheaper
-    than a ``threading.Event`` (one lock, no condition), which counts when
-    thousands of calls are in flight; only callers that wait get one.
+    Cheaper than a ``threading.Event`` (one lock, no condition), which counts
+    when thousands of calls are in flight.
     """
 
     __slots__ = ("_lock",)
@@ -393,14 +355,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._streams: set[SyncEventStream] = set()
         self._last_sent = 0.0
         self._last_received = 0.0
-        # The read role (under _lock): the transport that a caller or the
-        # reader thread is reading now (free when it is not the current one),
-        # the waiting callers' calls (oldest first, some already done), when
-        # the latest call started, and where the reader thread stands by.
-        self._read_role: SyncTransport | None = None
-        self._read_queue: deque[PendingCall] = deque()
-        self._last_call = 0.0
-        self._standby = threading.Condition(self._lock)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> SyncCameraClient:
@@ -489,7 +443,6 @@ class SyncCameraClient(SyncApi, ClientBase):
                     ClientClosedError("the client was disconnected")
                 )
             self._set_state(IDLE)
-            self._standby.notify_all()
             self._stop.set()
             threads, self._threads = self._threads, set()
         self._wake(calls)
@@ -580,18 +533,17 @@ class SyncCameraClient(SyncApi, ClientBase):
         return self._roundtrip(op.method, op.params, op.timeout, gated=gated)
 
     def _op_authenticate(self, op: Authenticate, gated: bool) -> Any:
-        timeout = op.timeout or self._settings.timeout
+        seconds = self._timeout(op.timeout)
+        deadline = time.monotonic() + seconds
         with self._lock:
             call = self._protocol.start_authenticate(
                 op.token,
                 op.auth_type,  # type: ignore[arg-type]
-                deadline=time.monotonic() + timeout,
-                timeout=timeout,
+                timeout=seconds,
             )
-            self._last_call = time.monotonic()
+            call.waiter = _Waiter()
             transport = self._transport
-            reading = self._claim_read(call, transport)
-        return self._await_call(call, transport, reading)
+        return self._await_call(call, transport, deadline)
 
     def _op_fetch_token(self, op: FetchToken, gated: bool) -> str:
         return self._fetch_token()
@@ -670,167 +622,31 @@ class SyncCameraClient(SyncApi, ClientBase):
                     if left <= 0:
                         raise self._unready_timeout(method, seconds)
                     self._state_changed.wait(left)
-            call = self._protocol.start_call(method, params, deadline=deadline, timeout=seconds)
-            self._last_call = now
-            transport = self._transport
-            # Decided before the lock is released: the reply may come at once.
-            reading = self._claim_read(call, transport)
-        return self._await_call(call, transport, reading)
-
-    def _claim_read(self, call: PendingCall, transport: SyncTransport | None) -> bool:
-        """Give the caller of ``call`` the read role if it is free, else queue it (``_lock`` held).
-
-        True: the caller reads ``transport`` itself. False: it waits on its
-        waiter, woken when the call ends or when the role is offered to it.
-        """
-        if transport is not None and self._read_role is not transport:
-            self._read_role = transport
-            return True
-        if call.waiter is None:
+            call = self._protocol.start_call(method, params, timeout=seconds)
             call.waiter = _Waiter()
-        self._read_queue.append(call)
-        return False
+            transport = self._transport
+        return self._await_call(call, transport, deadline)
 
-    def _release_read(self, transport: SyncTransport) -> _Waiter | None:
-        """Leave the read role on ``transport`` (``_lock`` held); the waiter to offer it to.
-
-        The oldest waiting caller whose call has not ended gets the role
-        (the caller sets the returned waiter once the lock is released); with
-        none, the role stays free for the next caller or the reader thread.
-        """
-        if self._read_role is transport:
-            self._read_role = None
-        return self._next_reader()
-
-    def _next_reader(self) -> _Waiter | None:
-        queue = self._read_queue
-        while queue:
-            call = queue.popleft()
-            if not call.done:
-                waiter: _Waiter = call.waiter
-                return waiter
-        return None
-
-    def _pass_offer(self) -> None:
-        """After waiting: if the role is free while callers wait, offer it to one.
-
-        A caller that woke for the role but returned without reading (its
-        call ended, timed out or was interrupted meanwhile) must not keep the
-        offer from the callers still waiting.
-        """
-        if self._read_role is self._transport or not self._read_queue:
-            return  # read without the lock: whoever changes either offers or reads
-        with self._lock:
-            waiter = None if self._read_role is self._transport else self._next_reader()
-        if waiter is not None:
-            waiter.set()
-
-    def _await_call(self, call: PendingCall, transport: SyncTransport | None, reading: bool) -> Any:
-        """Send ``call`` and return its outcome, reading the socket while nobody else does."""
-        waited = False
+    def _await_call(
+        self, call: PendingCall, transport: SyncTransport | None, deadline: float
+    ) -> Any:
+        """Hand ``call``'s frame to the writer and wait for its end, at most until ``deadline``."""
         try:
             if transport is not None:
                 try:
-                    # A write that must wait (the server is not reading)
-                    # gives up at the call's deadline: the call then ends.
-                    transport.send(call.text, call.deadline)
+                    transport.send(call.text)
                 except ConnectionError as exc:
-                    # The reader sees the same failure; fail every pending call now.
-                    if reading:
-                        reading = False
-                        with self._lock:
-                            self._release_read(transport)
                     self._lost(transport, exc)
-            self._last_sent = time.monotonic()
-            deadline = call.deadline if call.deadline is not None else time.monotonic()
-            while not call.done:
-                if reading and transport is not None:
-                    reading = False
-                    self._read_for(call, transport, deadline)
-                    if _ended(call):
-                        break
-                else:
-                    waited = True
-                    waiter: _Waiter = call.waiter
-                    if waiter.wait(deadline - time.monotonic()):
-                        # The call ended, or the read role is offered.
-                        with self._lock:
-                            if _ended(call):
-                                break
-                            transport = self._transport
-                            reading = self._claim_read(call, transport)
-                        continue
-                if time.monotonic() >= deadline:
-                    # The call's time is up: let the core fail every overdue
-                    # call (it reports the timeout and forgets the call).
-                    with self._lock:
-                        expired = self._protocol.expire(time.monotonic())
-                        if not _ended(call):  # pragma: no cover - the deadline is in the core
-                            self._protocol.cancel(call)
-                    self._wake(expired)
-                else:
-                    with self._lock:
-                        if not _ended(call):
-                            transport = self._transport
-                            reading = self._claim_read(call, transport)
-        except BaseException:  # e.g. KeyboardInterrupt: leave nothing pending behind
+                self._last_sent = time.monotonic()
+            call.waiter.wait(deadline - time.monotonic())
+        except BaseException:  # e.g. KeyboardInterrupt: forget the call, keep the connection
             with self._lock:
                 self._protocol.cancel(call)
-            self._pass_offer()
             raise
-        if waited:
-            self._pass_offer()
-        return call.outcome()
-
-    def _read_for(self, call: PendingCall, transport: SyncTransport, deadline: float) -> None:
-        """Read ``transport`` (holding the read role) until ``call`` ends or ``deadline``.
-
-        Every frame goes to the core, as in the reader thread: other callers'
-        replies wake them, notifications are dispatched. The role is left
-        (offered to a waiting caller) before returning, also on an exception.
-        """
-        protocol = self._protocol
-        offer: _Waiter | None = None
-        held = True
-        try:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                frames = transport.receive(left)
-                if not frames:
-                    continue
-                self._last_received = time.monotonic()
-                with self._lock:
-                    events = []
-                    if transport is self._transport:
-                        for frame in frames:
-                            events.extend(protocol.receive_text(frame))
-                    if call.done:
-                        offer = self._release_read(transport)
-                        held = False
-                self._deliver(events)
-                if not held:
-                    break
-        except ConnectionError as exc:
-            if held:
-                with self._lock:
-                    self._release_read(transport)  # the loss wakes every waiting caller
-            self._lost(transport, exc)
-            return
-        except BaseException:
-            # Only while still held: once left, the role may be another thread's.
-            if held:
-                with self._lock:
-                    offer = self._release_read(transport)
-                if offer is not None:
-                    offer.set()
-            raise
-        if held:  # the deadline passed
+        if not call.done:
             with self._lock:
-                offer = self._release_read(transport)
-        if offer is not None:
-            offer.set()
+                self._protocol.time_out(call)
+        return call.outcome()
 
     def _deliver(self, events: list[Any]) -> None:
         """Act on what the core reported for received frames (no lock held)."""
@@ -847,55 +663,24 @@ class SyncCameraClient(SyncApi, ClientBase):
     # ------------------------------------------------------------ background threads
 
     def _reader(self, transport: SyncTransport) -> None:
-        """Read ``transport`` whenever no caller does, until it is replaced or lost.
-
-        Stands by while calls are being made (callers read their replies
-        themselves) and reads once no call started for ``STANDBY`` seconds
-        and no caller holds the read role: notifications then still arrive
-        while the application makes no calls. After each read it leaves the
-        role, offering it to a waiting caller if there is one.
-        """
-        protocol = self._protocol
-        standby = self._standby
-        holding = False
+        """The connection's one reader: every reply and notification comes through here."""
         try:
-            while True:
-                with self._lock:
-                    while True:
-                        if transport is not self._transport:
-                            return  # replaced or lost: its frames belong to nobody now
-                        if self._read_role is transport:
-                            wait = STANDBY  # a caller reads
-                        else:
-                            wait = self._last_call + STANDBY - time.monotonic()
-                            if wait <= 0:
-                                self._read_role = transport
-                                holding = True
-                                break
-                        standby.wait(wait)
-                frames = transport.receive()
-                self._last_received = time.monotonic()
-                events = []
-                with self._lock:
-                    if transport is self._transport:
-                        for frame in frames:
-                            events.extend(protocol.receive_text(frame))
-                    holding = False
-                    offer = self._release_read(transport)
-                if offer is not None:
-                    offer.set()
-                self._deliver(events)
+            transport.run(lambda frames: self._take_frames(transport, frames))
         except ConnectionError as exc:
-            if holding:
-                with self._lock:
-                    self._release_read(transport)
             self._lost(transport, exc)
         except Exception as exc:  # a bug: fail loudly in the log, recover the connection
             logger.exception("reader failed")
-            if holding:
-                with self._lock:
-                    self._release_read(transport)
             self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
+
+    def _take_frames(self, transport: SyncTransport, frames: list[str | bytes]) -> None:
+        events = []
+        with self._lock:
+            if transport is not self._transport:
+                return  # a connection given up: its ids belong to nobody now
+            for frame in frames:
+                events.extend(self._protocol.receive_text(frame))
+        self._last_received = time.monotonic()
+        self._deliver(events)
 
     def _abort(self, exc: ConnectionError) -> None:
         transport = self._transport
@@ -908,7 +693,6 @@ class SyncCameraClient(SyncApi, ClientBase):
             if transport is not self._transport:
                 return
             self._transport = None
-            self._standby.notify_all()
             established = self._state == READY and self._running
             calls = self._protocol.connection_lost(exc) if self._protocol.connected else []
             reconnect = established and self._settings.reconnect
