@@ -354,6 +354,44 @@ def report(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def compare(runs: list[dict[str, Any]]) -> str:
+    """Targets and headline medians of full runs side by side (``--compare A.json B.json``)."""
+
+    def target_cell(data: dict[str, Any], key: str) -> str:
+        t = data["targets"].get(key)
+        if t is None or t["value"] is None:
+            return "-"
+        mark = {True: "yes", False: "**no**"}.get(t["holds"], "n/a")
+        value = fmt(t["value"], "{:,.0f}" if abs(t["value"]) >= 100 else "{:.2f}")
+        return f"{value} ({mark})"
+
+    names = [f"{d['meta']['sdk_commit']}, {d['meta']['date']}" for d in runs]
+    lines = [
+        "| target | limit | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(runs),
+    ]
+    # In target_list's order (the JSON's keys are sorted), then any others.
+    ordered = [k for k, _, _ in target_list(runs[-1]["meta"]["sizes"])]
+    keys = list(dict.fromkeys(ordered + [k for d in runs for k in d["targets"]]))
+    for key in keys:
+        t = next(d["targets"][key] for d in runs if key in d["targets"])
+        limit = f"{'≤' if t['op'] == '<=' else '≥'} {t['limit']:,g}"
+        cells = [target_cell(d, key) for d in runs]
+        lines.append(f"| {key} | {limit} | " + " | ".join(cells) + " |")
+    headline = [COLUMNS[i] for i in (0, 2, 4, 6, 7)]
+    lines += ["", "| client | " + " | ".join(c[0] for c in headline) + " |"]
+    lines.append("|---|" + "---|" * len(headline))
+    for client in CLIENTS:
+        if client == "core" or not any(client in d["results"] for d in runs):
+            continue
+        cells = [
+            " / ".join(fmt(get_path(d["results"], f"{client}.{w}.{m}"), f) for d in runs)
+            for _, w, m, f in headline
+        ]
+        lines.append(f"| {client} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def cpu_model() -> str:
     """The CPU model name (Linux), or the platform's processor string."""
     try:
@@ -385,7 +423,18 @@ def main(argv: list[str] | None = None) -> int:
         help="extra rounds of the sequential workloads alone (default 0 quick, 4 full)",
     )
     parser.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="JSON",
+        help="print the targets and medians of runs written by --json side by side; run nothing",
+    )
     args = parser.parse_args(argv)
+    if args.compare:
+        print(compare([json.loads(path.read_text(encoding="utf-8")) for path in args.compare]))
+        return 0
 
     sizes = dict(_common.QUICK_SIZES if args.quick else _common.FULL_SIZES)
     repetitions = args.repetitions or (3 if args.quick else 5)

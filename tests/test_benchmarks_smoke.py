@@ -73,6 +73,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     data["_stdout"] = done.stdout
+    data["_json"] = str(out)
     return data
 
 
@@ -135,3 +136,17 @@ def test_table_printed(report: dict[str, Any]) -> None:
     assert "async_asyncio_vs_ws_asyncio" in stdout
     assert "SDK measured: " in stdout
     assert "Targets:" in stdout
+
+
+def test_compare_prints_runs_side_by_side(report: dict[str, Any]) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--compare", report["_json"], report["_json"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    commit = report["meta"]["sdk_commit"]
+    assert f"| target | limit | {commit}, " in done.stdout
+    assert "| ratios.sync_vs_websocket_client.notifications | ≥ 1.5 | " in done.stdout
+    assert "| client | ping µs |" in done.stdout
