@@ -19,11 +19,9 @@ CORE_MODULES = ("protocol.py", "errors.py", "methods.py", "_convert.py")
 CORE_TESTS = (
     "tests/test_protocol.py",
     "tests/test_protocol_properties.py",
-    "tests/test_protocol_json.py",
     "tests/test_errors.py",
     "tests/test_methods.py",
     "tests/test_convert.py",
-    "tests/test_speedups.py",
     "tests/test_models.py",
     "tests/test_generated_api.py",
 )

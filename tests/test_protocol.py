@@ -150,6 +150,35 @@ def test_unencodable_params_are_invalid_params(params: dict[str, Any]) -> None:
     assert proto.start_call("ping").id == 1
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{"filename": "snap\udce9.jpg"}, {"names": ["ok", "\ud800"]}, {"\udce9": 1}],
+)
+def test_a_lone_surrogate_is_invalid_params_and_registers_nothing(params: dict[str, Any]) -> None:
+    # A lone surrogate (what os.fsdecode makes of a non-UTF-8 byte) cannot be
+    # sent as UTF-8 text: refused before anything is registered or sent.
+    proto = connected()
+    with pytest.raises(errors.InvalidParamsError, match="cannot be encoded as JSON") as info:
+        proto.start_call("take_snapshot", params)
+    assert info.value.method == "take_snapshot"
+    with pytest.raises(errors.InvalidParamsError, match="cannot be encoded as JSON"):
+        proto.notify("take_snapshot", params)
+    assert proto.pending_count == 0
+    assert proto.stats.calls_started == 0
+    call = proto.start_call("take_snapshot", {"filename": "snap\u00e9.jpg"})
+    assert call.id == 1
+    assert wire(call)["params"] == {"filename": "snap\u00e9.jpg"}
+    call.text.encode()  # valid UTF-8 text
+    assert complete_ok(proto, call, {"ok": True}) == {"ok": True}
+
+
+def test_keys_that_are_not_json_are_invalid_params() -> None:
+    proto = connected()
+    with pytest.raises(errors.InvalidParamsError, match="cannot be encoded as JSON"):
+        proto.start_call("take_snapshot", {1j: 2})
+    assert proto.start_call("ping").id == 1
+
+
 @pytest.mark.parametrize("method", ["", None, 3])
 def test_method_must_be_a_non_empty_string(method: Any) -> None:
     proto = connected()
@@ -157,11 +186,6 @@ def test_method_must_be_a_non_empty_string(method: Any) -> None:
         proto.start_call(method)
     with pytest.raises(errors.InvalidParamsError, match="method"):
         proto.notify(method)
-
-
-def test_nan_deadline_is_refused() -> None:
-    with pytest.raises(ValueError, match="NaN"):
-        connected().start_call("ping", deadline=float("nan"))
 
 
 def test_client_notification_has_no_id() -> None:
@@ -213,6 +237,55 @@ def test_constructor_validates_its_arguments() -> None:
     assert RpcProtocol().dialect_setting == "auto"
 
 
+# ------------------------------------------------------ the default JSON codec
+
+
+def test_requests_are_compact_stdlib_json_text() -> None:
+    proto = connected()
+    params = {"device": "camera0", "filename": "café ☕.jpg", "n": [1, 2.5, None, True]}
+    call = proto.start_call("take_snapshot", params)
+    expected = {"jsonrpc": "2.0", "method": "take_snapshot", "params": params, "id": 1}
+    assert call.text == json.dumps(expected, separators=(",", ":"), ensure_ascii=False)
+    assert (
+        proto.notify("hello", {"a": "é"}) == '{"jsonrpc":"2.0","method":"hello","params":{"a":"é"}}'
+    )
+
+
+def test_big_integers_stay_exact_ints_through_the_core() -> None:
+    proto = connected("current")
+    call = proto.start_call("get_metrics", {"since": 2**70})
+    assert f'"since":{2**70}' in call.text
+    (event,) = proto.receive_text(
+        f'{{"jsonrpc":"2.0","id":{call.id},"result":{{"bytes":{2**70},"neg":{-(2**64) - 1}}}}}'
+    )
+    assert type(event) is CallCompleted
+    assert call.result == {"bytes": 2**70, "neg": -(2**64) - 1}
+    assert type(call.result["bytes"]) is int
+
+
+def test_notifications_are_parsed_like_the_stdlib_parser() -> None:
+    proto = connected("current")
+    text = '{"jsonrpc":"2.0","method":"recording.progress","params":{"device":"camera0","p":1.5}}'
+    (event,) = proto.receive_text(text)
+    assert type(event) is Notification
+    assert event.params == json.loads(text)["params"] == {"device": "camera0", "p": 1.5}
+
+
+@pytest.mark.parametrize("custom_dumps", [False, True])
+def test_request_debug_log_hides_credentials_either_way(
+    custom_dumps: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = connected(dumps=json.dumps if custom_dumps else None)
+    token = "a-secret-token-of-some-length"
+    with caplog.at_level("DEBUG", logger="mediamtx_camera_sdk.protocol"):
+        call = core.start_authenticate(token, "jwt")
+        core.start_call("get_camera_status", {"device": "camera0"})
+    assert token in call.text  # the frame itself carries it...
+    assert token not in caplog.text  # ...the log never does
+    assert '"auth_token":"<redacted>"' in caplog.text
+    assert '"device":"camera0"' in caplog.text or '"device": "camera0"' in caplog.text
+
+
 # ----------------------------------------------------------------- lifecycle
 
 
@@ -232,7 +305,7 @@ def test_calls_are_refused_before_the_first_connection() -> None:
 
 def test_connection_lost_fails_every_pending_call_at_once() -> None:
     proto = connected()
-    first = proto.start_call("get_camera_list", deadline=5.0)
+    first = proto.start_call("get_camera_list", timeout=5.0)
     second = proto.start_call("take_snapshot", {"device": "camera0"})
     done = proto.start_call("ping")
     complete_ok(proto, done, "pong")
@@ -242,7 +315,7 @@ def test_connection_lost_fails_every_pending_call_at_once() -> None:
 
     assert lost == [first, second]
     assert proto.pending_count == 0
-    assert proto.next_deadline() is None
+    assert not proto.time_out(first)
     assert proto.stats.connection_losses == 2
     for call in lost:
         assert call.done
@@ -841,14 +914,14 @@ def test_successful_snapshot_results_pass_through(result: Any) -> None:
 
 def test_authenticate_request_shape_is_the_one_both_dialects_accept() -> None:
     proto = connected()
-    call = proto.start_authenticate(TOKEN, "api_key", deadline=3.0, timeout=3.0)
+    call = proto.start_authenticate(TOKEN, "api_key", timeout=3.0)
     assert wire(call) == {
         "jsonrpc": "2.0",
         "method": "authenticate",
         "params": {"auth_token": TOKEN, "auth_type": "api_key"},
         "id": 1,
     }
-    assert call.deadline == 3.0
+    assert call.timeout == 3.0
     assert wire(proto.start_authenticate(TOKEN))["params"]["auth_type"] == "auto"
 
 
@@ -1166,17 +1239,16 @@ def test_subscriptions_survive_reconnection_and_are_copies() -> None:
     assert proto.subscriptions == {"a": {"device": "camera0"}}
 
 
-# ----------------------------------------------------------------- deadlines
+# ------------------------------------------------------------------ timeouts
 
 
-def test_expire_fails_calls_whose_deadline_passed() -> None:
+def test_time_out_fails_the_call_with_call_timeout_error() -> None:
     proto = connected()
-    late = proto.start_call("start_recording", {"device": "camera0"}, deadline=20.0, timeout=10)
-    early = proto.start_call("get_camera_list", deadline=11.5, timeout=1.5)
+    late = proto.start_call("start_recording", {"device": "camera0"}, timeout=10)
+    early = proto.start_call("get_camera_list", timeout=1.5)
     forever = proto.start_call("ping")
-    assert proto.next_deadline() == 11.5
-    assert proto.expire(11.4) == []
-    assert proto.expire(20.0) == [early, late]
+    assert proto.time_out(early)
+    assert proto.time_out(late)
     for call, text in ((early, "get_camera_list got no reply within 1.5 s"),
                        (late, "start_recording got no reply within 10 s")):  # fmt: skip
         assert call.done
@@ -1184,43 +1256,61 @@ def test_expire_fails_calls_whose_deadline_passed() -> None:
         assert isinstance(call.error, builtins.TimeoutError)
         assert call.error.message == text
         assert call.error.method == call.method
+        with pytest.raises(errors.CallTimeoutError):
+            call.outcome()
     assert proto.pending_calls() == [forever]
-    assert proto.next_deadline() is None
     assert proto.stats.timeouts == 2
-    assert proto.expire(1e9) == []
+    assert not proto.time_out(early)
+    assert proto.stats.timeouts == 2
 
 
 def test_timeout_message_without_a_timeout_length() -> None:
     proto = connected()
-    call = proto.start_call("ping", deadline=1.0)
-    proto.expire(1.0)
+    call = proto.start_call("ping")
+    assert proto.time_out(call)
     assert isinstance(call.error, errors.CallTimeoutError)
-    assert call.error.message == "ping got no reply before its deadline"
+    assert call.error.message == "ping got no reply in time"
 
 
-def test_completed_calls_leave_the_deadline_schedule() -> None:
+def test_time_out_of_an_ended_call_returns_false_and_changes_nothing() -> None:
     proto = connected()
-    first = proto.start_call("ping", deadline=1.0)
-    proto.start_call("ping", deadline=2.0)
-    complete_ok(proto, first, "pong")
-    assert proto.next_deadline() == 2.0
-    assert proto.expire(1.5) == []
-
-
-def test_expire_skips_calls_that_already_ended() -> None:
-    proto = connected()
-    done = proto.start_call("ping", deadline=1.0)
-    waiting = proto.start_call("ping", deadline=2.0)
+    done = proto.start_call("ping", timeout=1.0)
+    failed = proto.start_call("ping", timeout=1.0)
+    cancelled = proto.start_call("ping", timeout=1.0)
+    lost = proto.start_call("ping", timeout=1.0)
     complete_ok(proto, done, "pong")
-    assert proto.expire(5.0) == [waiting]
+    proto.receive_text(error_text(failed.id, -32601, "no"))
+    proto.cancel(cancelled)
+    assert not proto.time_out(done)
+    assert not proto.time_out(failed)
+    assert not proto.time_out(cancelled)
     assert done.error is None
     assert done.outcome() == "pong"
+    assert isinstance(failed.error, errors.MethodNotFoundError)
+    assert cancelled.cancelled
+    assert cancelled.error is None
+    proto.connection_lost()
+    assert not proto.time_out(lost)
+    assert isinstance(lost.error, errors.ConnectionClosedError)
+    assert proto.stats.timeouts == 0
+
+
+def test_time_out_of_a_call_from_an_earlier_connection_returns_false() -> None:
+    proto = connected()
+    old = proto.start_call("ping", timeout=1.0)
+    proto.connection_lost()
+    proto.connection_made()
+    new = proto.start_call("ping", timeout=1.0)
+    assert new.id == old.id
+    assert not proto.time_out(old)
+    assert proto.pending_calls() == [new]
+    assert complete_ok(proto, new, "pong") == "pong"
 
 
 def test_a_late_reply_after_a_timeout_is_counted_not_delivered() -> None:
     proto = connected()
-    call = proto.start_call("ping", deadline=1.0)
-    proto.expire(2.0)
+    call = proto.start_call("ping", timeout=1.0)
+    assert proto.time_out(call)
     assert proto.receive_text(result_text(call.id, "pong")) == []
     assert proto.stats.late_replies == 1
     assert proto.stats.total_violations == 0
@@ -1230,15 +1320,14 @@ def test_a_late_reply_after_a_timeout_is_counted_not_delivered() -> None:
 
 def test_cancel_forgets_a_pending_call() -> None:
     proto = connected()
-    call = proto.start_call("ping", deadline=1.0)
+    call = proto.start_call("ping", timeout=1.0)
     other = proto.start_call("ping")
     assert proto.cancel(call)
     assert call.done
     assert call.cancelled
     assert call.error is None
     assert proto.pending_calls() == [other]
-    assert proto.next_deadline() is None
-    assert proto.expire(5.0) == []
+    assert not proto.time_out(call)
     assert not proto.cancel(call)
     assert proto.stats.cancelled == 1
     with pytest.raises(RuntimeError, match="cancelled"):
@@ -1282,39 +1371,29 @@ def test_late_reply_memory_can_be_off() -> None:
     assert violations(proto.receive_text(result_text(1, "pong"))) == ["duplicate_reply"]
 
 
-def test_the_deadline_schedule_stays_proportional_to_pending_calls() -> None:
-    proto = connected()
-    keep = proto.start_call("ping", deadline=1e9)
-    for _ in range(1000):
-        call = proto.start_call("ping", deadline=100.0)
-        complete_ok(proto, call, "pong")
-    assert len(proto._deadlines) <= 2 * proto.pending_count + 65
-    assert proto.next_deadline() == 1e9
-    assert proto.expire(1e9) == [keep]
-
-
 def test_the_core_keeps_no_finished_call_alive() -> None:
-    # Finished calls whose deadline lies ahead stay scheduled until pruned; the
-    # schedule must not hold them (nor their results: a camera list of models
-    # and raw dicts) meanwhile. Only the caller's own references remain.
+    # Whatever way a call ends, the core must not hold it (nor its result: a
+    # camera list of models and raw dicts). Only the caller's own references remain.
     proto = connected()
     finished = []
-    for outcome in ("result", "error", "cancel"):
-        call = proto.start_call("get_camera_list", deadline=100.0)
+    for outcome in ("result", "error", "cancel", "timeout"):
+        call = proto.start_call("get_camera_list", timeout=100.0)
         if outcome == "result":
             complete_ok(proto, call, {"cameras": []})
         elif outcome == "error":
             proto.receive_text(error_text(call.id, -32601, "no"))
-        else:
+        elif outcome == "cancel":
             proto.cancel(call)
+        else:
+            proto.time_out(call)
         finished.append(call)
-    proto.start_call("ping", deadline=100.0)
+    waiting = proto.start_call("ping", timeout=100.0)
     for call in finished:
         assert call.done
         holders = [r for r in gc.get_referrers(call) if r is not finished]
         assert holders == [], holders
-    assert proto.next_deadline() == 100.0
-    assert len(proto.expire(100.0)) == 1
+    assert proto.pending_calls() == [waiting]
+    assert proto.time_out(waiting)
 
 
 # -------------------------------------------------------- stats, repr, logging
@@ -1328,8 +1407,7 @@ def test_stats_count_every_outcome() -> None:
     proto.receive_text("nope")
     proto.receive_text("[]")
     proto.receive_text("nope")
-    proto.start_call("ping", deadline=0.0)
-    proto.expire(0.0)
+    assert proto.time_out(proto.start_call("ping"))
     proto.cancel(proto.start_call("ping"))
     proto.start_call("ping")
     proto.connection_lost()

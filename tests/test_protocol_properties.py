@@ -4,7 +4,7 @@
    only known violation kinds, and completes a call only with a reply carrying
    that call's id (or a null-id error while it is the only pending call).
 2. Every call started ends exactly once (result, error, timeout, cancellation
-   or connection loss), whatever the interleaving of replies, expiries,
+   or connection loss), whatever the interleaving of replies, timeouts,
    cancellations and connection losses.
 """
 
@@ -181,13 +181,29 @@ def test_no_incoming_text_makes_the_core_raise_or_complete_a_wrong_call(
     assert len(ended) == len(methods)
 
 
+_params = st.none() | st.dictionaries(st.text(max_size=8), json_values, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=12), _params)
+def test_request_text_is_the_compact_stdlib_encoding(method: str, params: Any) -> None:
+    proto = RpcProtocol()
+    proto.connection_made()
+    text = proto.start_call(method, params).text
+    expected: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": 1}
+    if params:
+        expected = {"jsonrpc": "2.0", "method": method, "params": params, "id": 1}
+    assert text == json.dumps(expected, separators=(",", ":"), ensure_ascii=False)
+    assert json.loads(text) == expected
+    assert list(json.loads(text)) == list(expected)
+
+
 class CallLifecycle(RuleBasedStateMachine):
-    """Random interleavings of calls, replies, expiries, cancellations and losses."""
+    """Random interleavings of calls, replies, timeouts, cancellations and losses."""
 
     def __init__(self) -> None:
         super().__init__()
         self.proto = RpcProtocol("auto", late_reply_memory=4)
-        self.now = 0.0
         self.calls: list[PendingCall] = []
         self.endings: dict[int, list[str]] = {}
 
@@ -218,14 +234,13 @@ class CallLifecycle(RuleBasedStateMachine):
         timeout=st.none() | st.floats(min_value=0.0, max_value=10.0),
     )
     def start_call(self, method: str, timeout: float | None) -> None:
-        deadline = None if timeout is None else self.now + timeout
         if not self.proto.connected:
             try:
-                self.proto.start_call(method, deadline=deadline)
+                self.proto.start_call(method, timeout=timeout)
             except errors.ConnectionError:
                 return
             raise AssertionError("start_call succeeded while disconnected")
-        call = self.proto.start_call(method, deadline=deadline, timeout=timeout)
+        call = self.proto.start_call(method, timeout=timeout)
         assert not call.done
         self.calls.append(call)
 
@@ -272,16 +287,20 @@ class CallLifecycle(RuleBasedStateMachine):
             if isinstance(event, CallCompleted):
                 self.ended(event.call, "error" if event.call.error else "result")
 
-    @rule(dt=st.floats(min_value=0.0, max_value=6.0))
-    def time_passes(self, dt: float) -> None:
-        self.now += dt
-        for call in self.proto.expire(self.now):
+    @rule(data=st.data())
+    def time_out(self, data: st.DataObject) -> None:
+        if not self.calls:
+            return
+        call = data.draw(st.sampled_from(self.calls))
+        was_pending = call in self.pending()
+        error_before = call.error
+        assert self.proto.time_out(call) is was_pending
+        if was_pending:
             assert isinstance(call.error, errors.CallTimeoutError)
-            assert call.deadline is not None
-            assert call.deadline <= self.now
+            assert call.error.message.startswith(f"{call.method} got no reply")
             self.ended(call, "timeout")
-        upcoming = self.proto.next_deadline()
-        assert upcoming is None or upcoming > self.now
+        else:
+            assert call.error is error_before
 
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
