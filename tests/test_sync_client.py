@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
+import signal
 import socket
 import ssl
 import threading
@@ -642,27 +644,22 @@ def test_timeouts_leave_nothing_pending(emu: CameraServiceEmulator) -> None:
 def test_interrupted_wait_leaves_nothing_pending(
     emu: CameraServiceEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A caller interrupted while it waits for the network (KeyboardInterrupt) cancels its call."""
-    from mediamtx_camera_sdk._sync import _transport
-
+    """A caller interrupted (Ctrl-C) while it waits for its reply cancels only its call."""
     with make_client(emu) as client:
         emu.delay("get_camera_list", 0.5)
-        original = _transport._FrameReader._read_some
-        me = threading.get_ident()
-
-        def interrupted(self: Any) -> int:
-            if threading.get_ident() == me:
-                raise KeyboardInterrupt
-            return original(self)
-
-        monkeypatch.setattr(_transport._FrameReader, "_read_some", interrupted)
-        with pytest.raises(KeyboardInterrupt):
-            client.get_camera_list()
-        monkeypatch.setattr(_transport._FrameReader, "_read_some", original)
+        # A real SIGINT, delivered while the main thread waits for the reply.
+        timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                client.get_camera_list()
+        finally:
+            timer.join()
         assert client._protocol.pending_count == 0
         assert client.stats["cancelled"] == 1
         emu.delay("get_camera_list", 0)
         assert client.ping() == "pong"
+        assert client.reconnect_count == 0
 
 
 # ------------------------------------------------------------------ reconnection
@@ -790,8 +787,8 @@ def test_drop_fails_in_flight_calls_fast(
     sent = threading.Semaphore(0)
     original_send = SyncTransport.send
 
-    def counting_send(self: SyncTransport, text: str, deadline: float | None = None) -> None:
-        original_send(self, text, deadline)
+    def counting_send(self: SyncTransport, text: str) -> None:
+        original_send(self, text)
         if '"get_camera_list"' in text:
             sent.release()
 

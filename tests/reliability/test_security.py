@@ -211,7 +211,7 @@ def test_the_core_scrubs_an_echoed_credential_from_what_it_logs_and_raises(caplo
     token = "tok-" + "x" * 40
     protocol = RpcProtocol()
     protocol.connection_made()
-    call = protocol.start_authenticate(token, deadline=10.0)
+    call = protocol.start_authenticate(token, timeout=10.0)
     echo = {"message": f"bad {token}", "data": {token: [token, 1, None]}}
     reply = {"jsonrpc": "2.0", "id": call.id, "error": {"code": -32001, **echo}}
     protocol.receive_text(json.dumps(reply))
@@ -226,7 +226,7 @@ def test_the_core_scrubs_an_echoed_credential_from_what_it_logs_and_raises(caplo
     # A short credential is not scrubbed: it could be a word of the data.
     short = RpcProtocol()
     short.connection_made()
-    call = short.start_authenticate("admin", deadline=10.0)
+    call = short.start_authenticate("admin", timeout=10.0)
     refused = {"code": -32001, "message": "role admin refused"}
     short.receive_text(json.dumps({"jsonrpc": "2.0", "id": call.id, "error": refused}))
     assert str(call.error).startswith("role admin refused")
