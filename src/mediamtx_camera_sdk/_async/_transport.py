@@ -341,7 +341,7 @@ class AnyioTransport(AsyncTransport):
             while session.ws.state is State.CONNECTING:
                 try:
                     early += session.feed(await stream.receive(_READ_SIZE))
-                except anyio.EndOfStream:
+                except anyio.EndOfStream:  # noqa: PERF203 - once, at the end
                     session.feed_eof()
         except STREAM_ERRORS as exc:
             await anyio.aclose_forcefully(stream)
@@ -398,7 +398,7 @@ class AnyioTransport(AsyncTransport):
             while True:
                 try:
                     await self._stream.receive(_READ_SIZE)
-                except STREAM_ERRORS:
+                except STREAM_ERRORS:  # noqa: PERF203 - once, at the end
                     return
 
     async def _write_loop(self) -> None:

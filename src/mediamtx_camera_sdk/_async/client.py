@@ -19,6 +19,7 @@ import inspect
 import logging
 import os
 import ssl
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -441,7 +442,7 @@ class CameraClient(AsyncApi, ClientBase):
             raise ClientClosedError("the client was disconnected while connecting")
         self._transport = transport
         self._protocol.connection_made()
-        self._last_sent = self._last_received = anyio.current_time()
+        self._last_sent = self._last_received = time.monotonic()
         self._tasks.start_soon(self._reader, transport)
 
     async def _authenticate(self, op: Authenticate) -> Any:
@@ -530,7 +531,7 @@ class CameraClient(AsyncApi, ClientBase):
                     transport.send(call.text)
                 except ConnectionError as exc:
                     self._lost(transport, exc)
-                self._last_sent = anyio.current_time()
+                self._last_sent = time.monotonic()
             with anyio.CancelScope(deadline=deadline):
                 await waiter.wait()
         except BaseException:
@@ -572,7 +573,7 @@ class CameraClient(AsyncApi, ClientBase):
             # A connection given up (heartbeat, abort): its late frames must not
             # reach the core, whose ids now belong to the next connection.
             return
-        self._last_received = anyio.current_time()
+        self._last_received = time.monotonic()
         protocol = self._protocol
         for frame in frames:
             for event in protocol.receive_text(frame):
@@ -643,7 +644,7 @@ class CameraClient(AsyncApi, ClientBase):
                 if changed is not None:
                     await changed.wait()
                 continue
-            wait = self._heartbeat_wait(anyio.current_time(), self._last_sent, self._last_received)
+            wait = self._heartbeat_wait(time.monotonic(), self._last_sent, self._last_received)
             if wait > 0:
                 await anyio.sleep(wait)
                 continue
