@@ -10,13 +10,12 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mediamtx_camera_sdk import _convert, methods, models
 from mediamtx_camera_sdk._convert import decode, decode_notification, encode
 from mediamtx_camera_sdk.errors import ProtocolError
-
-# Every test runs with the C decoders (when built) and with the Python ones.
-pytestmark = pytest.mark.usefixtures("model_decoders")
 
 T0 = "2025-01-15T14:30:00Z"
 T0_EPOCH = dt.datetime(2025, 1, 15, 14, 30, tzinfo=dt.timezone.utc).timestamp()
@@ -1075,14 +1074,6 @@ def test_encode_lists_and_plain_values() -> None:
     assert encode("pong") == "pong"
 
 
-def test_compiled_decoders_are_cached() -> None:
-    # The compiled decoder is cached per class: decoding twice reuses it.
-    decode(models.CameraInfo, CURRENT_CAMERA)
-    fn = _convert._checker(models.CameraInfo)
-    decode(models.CameraInfo, CURRENT_CAMERA)
-    assert _convert._checker(models.CameraInfo) is fn
-
-
 # --------------------------------------------------------------------------- the machinery
 
 
@@ -1188,10 +1179,7 @@ class _FrozenWithFactory:
     tags: list[str] = attrs.field(factory=lambda: ["untagged"])
 
 
-def test_models_that_cannot_be_built_in_place_are_called() -> None:
-    _convert._checkers.pop(_FrozenWithFactory, None)
-    assert not _convert._builds_in_place(_FrozenWithFactory)
-    assert _convert._builds_in_place(models.CameraInfo)
+def test_frozen_models_and_custom_factories_decode() -> None:
     made = decode(_FrozenWithFactory, {"name": "x"})
     assert made == _FrozenWithFactory("x") and made.tags == ["untagged"]
     with pytest.raises(ProtocolError) as info:
@@ -1199,10 +1187,92 @@ def test_models_that_cannot_be_built_in_place_are_called() -> None:
     assert info.value.data["field"] == "name"
 
 
-def test_camera_list_compiles_its_item_decoder_on_first_use() -> None:
-    _convert._checkers.pop(models.CameraInfo, None)
+def test_camera_list_items_and_a_camera_list_that_is_not_an_array() -> None:
     listed = decode(models.CameraList, {"cameras": [CURRENT_CAMERA]})
     assert listed[0].device_path == CURRENT_CAMERA["device"]
     with pytest.raises(ProtocolError) as info:
         decode(models.CameraList, {"cameras": {"device": "camera0"}})
     assert info.value.data["field"] == "cameras"
+
+
+# --------------------------------------------------------------------------- any input
+
+
+MODELS = sorted(
+    (
+        value
+        for name, value in vars(models).items()
+        if isinstance(value, type)
+        and (attrs.has(value) or value is models.CameraList)
+        and not name.startswith("_")
+        and value.__module__ == models.__name__
+        and value is not models.TopicEvent  # built by decode_notification, not decoded
+    ),
+    key=lambda cls: cls.__name__,
+)
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+    | st.sampled_from([T0, "camera0", "/dev/video0", "SUCCESS", "completed"]),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+def _wire_keys(cls: Any) -> list[str]:
+    """The top-level wire members a model reads (so that random objects hit them)."""
+    if cls is models.CameraList:
+        return ["cameras", "total", "connected"]
+    keys = []
+    for field in attrs.fields(cls):
+        spec = field.metadata.get(models._WIRE_KEY, models._Wire())
+        keys += [path[0] for path in spec.sources] or [field.name]
+    return keys
+
+
+@st.composite
+def _wire_objects(draw: st.DrawFn, cls: Any) -> Any:
+    keys = _wire_keys(cls)
+    chosen = draw(st.lists(st.sampled_from(keys), unique=True, max_size=len(keys)))
+    return {key: draw(JSON) for key in chosen}
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_json_decodes_or_raises_protocol_error(cls: Any, data: st.DataObject) -> None:
+    value = data.draw(JSON | _wire_objects(cls) | st.lists(_wire_objects(cls), max_size=2))
+    for target in (cls, list[cls]):
+        error = None
+        try:
+            decoded = decode(target, value)
+        except ProtocolError as exc:
+            error = exc
+        if error is None:
+            assert isinstance(decoded, list) if target is not cls else isinstance(decoded, cls)
+        else:
+            assert set(error.data) == {"field", "reason", "model"}
+            assert error.data["reason"]
+
+
+@pytest.mark.parametrize("cls", [models.CameraInfo, models.RecordingInfo, models.ServerStatus])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_camera_list_of_random_items_names_the_failing_item(
+    cls: Any, data: st.DataObject
+) -> None:
+    items = data.draw(st.lists(_wire_objects(cls), min_size=1, max_size=4))
+    try:
+        decode(list[cls], items)
+    except ProtocolError as exc:
+        index = int(exc.data["field"][1 : exc.data["field"].index("]")])
+        with pytest.raises(ProtocolError):
+            decode(cls, items[index])
+        for item in items[:index]:
+            decode(cls, item)

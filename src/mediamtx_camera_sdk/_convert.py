@@ -1,25 +1,33 @@
 """The one converter between wire JSON and the models of :mod:`.models`.
 
-How it works: a :class:`cattrs.Converter` (``converter``) owns the dispatch from a
-type to its structure/unstructure hook. The structure hook of each model class is
-generated once, on first use, by :func:`_compile_model` from the attrs fields and
-their :class:`~.models._Wire` metadata: straight-line Python with one block per
-field and no per-call introspection, so decoding stays cheap on hot paths such as
-``get_camera_list``. Values are *checked*, not coerced: a string where an integer
-belongs is a protocol violation, not ``int("3")``. The only conversions are the
-ones JSON's single number type calls for (``30.0`` is a fine integer, ``30`` a
-fine float) and timestamps (ISO 8601 text to epoch seconds).
+How it works: a :class:`cattrs.Converter` (``converter``) owns the dispatch from
+a type to its structure hook. The hook of each model class is the function
+cattrs generates for it with :func:`cattrs.gen.make_dict_structure_fn_from_attrs`,
+fed by the fields' :class:`~.models._Wire` metadata: ``override(rename=...)``
+for the wire name (``device`` for ``device_path``), ``override(struct_hook=...)``
+for each field's value. Around it, per model, a few lines of plain Python check
+that the value is an object, resolve the fields that a wire member of another
+name may stand in for (``session_id`` or else ``filename``) and keep the whole
+wire mapping in the model's ``raw``.
 
-Failures inside the hooks raise the private :class:`_Invalid`, which collects the
-path of the offending field as it unwinds (no bookkeeping on the success path);
-:func:`decode` turns it into :class:`~.errors.ProtocolError` whose ``data`` holds
-``field`` (e.g. ``"cameras[3].device"``), ``reason`` and ``model``.
+Values are *checked*, not coerced: the hooks registered here for ``str``,
+``int``, ``float`` and ``bool`` refuse a string where an integer belongs (no
+``int("3")``) and a boolean where a number belongs. The only conversions are
+the ones JSON's single number type calls for (``30.0`` is a fine integer, ``30``
+a fine float) and timestamps (ISO 8601 text to epoch seconds).
+
+Errors: the success path does no bookkeeping. When a model's generated hook
+fails, its wrapper walks the model's fields once more with the same hooks to
+find the first that does not fit, and the private :class:`_Invalid` collects
+that field's wire path while it unwinds; :func:`decode` turns it into a
+:class:`~.errors.ProtocolError` whose ``data`` holds ``field`` (e.g.
+``"cameras[3].device"``), ``reason`` and ``model``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import os
+import functools
 import re
 import types
 import typing
@@ -28,17 +36,10 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+from cattrs.gen import make_dict_structure_fn_from_attrs, override
 
 from . import models
 from .errors import ProtocolError
-
-try:  # the optional C decoders (built at install time when a C compiler is there)
-    from . import _speedups
-except ImportError:  # pragma: no cover - depends on the build
-    _speedups = None  # type: ignore[assignment]
-
-#: Set (to anything but "" or "0") to decode with the Python decoders alone.
-PURE_PYTHON_ENV: Final = "MEDIAMTX_CAMERA_SDK_PURE_PYTHON"
 
 __all__ = [
     "converter",
@@ -51,7 +52,11 @@ __all__ = [
 
 T = TypeVar("T")
 
-_Check = Callable[[Any], Any]
+#: A structure hook: ``hook(wire_value, type) -> value`` (cattrs's calling convention).
+Hook = Callable[[Any, Any], Any]
+
+#: The SDK's one converter. Its hooks check types strictly (no coercion).
+converter: Final = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
 
 
 class _Invalid(Exception):
@@ -134,7 +139,7 @@ def format_timestamp(seconds: float) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _check_timestamp(value: Any) -> float:
+def _structure_timestamp(value: Any, _: Any = None) -> float:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         try:
             return parse_timestamp(value)
@@ -143,16 +148,16 @@ def _check_timestamp(value: Any) -> float:
     raise _Invalid(f"expected a timestamp, got {_kind(value)}")
 
 
-# --------------------------------------------------------------------------- checkers
+# --------------------------------------------------------------------------- strict primitives
 
 
-def _check_str(value: Any) -> str:
+def _structure_str(value: Any, _: Any = None) -> str:
     if isinstance(value, str):
         return value
     raise _Invalid(f"expected a string, got {_kind(value)}")
 
 
-def _check_int(value: Any) -> int:
+def _structure_int(value: Any, _: Any = None) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     # JSON has one number type: 3.0 is a fine integer, 3.5 is not.
@@ -161,164 +166,190 @@ def _check_int(value: Any) -> int:
     raise _Invalid(f"expected an integer, got {_kind(value)} {value!r}")
 
 
-def _check_float(value: Any) -> float:
+def _structure_float(value: Any, _: Any = None) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     raise _Invalid(f"expected a number, got {_kind(value)}")
 
 
-def _check_bool(value: Any) -> bool:
+def _structure_bool(value: Any, _: Any = None) -> bool:
     if isinstance(value, bool):
         return value
     raise _Invalid(f"expected a boolean, got {_kind(value)}")
 
 
-def _check_any(value: Any) -> Any:
+def _structure_any(value: Any, _: Any = None) -> Any:
     return value
 
 
-_SIMPLE: Final[Mapping[Any, _Check]] = {
-    str: _check_str,
-    int: _check_int,
-    float: _check_float,
-    bool: _check_bool,
-    Any: _check_any,
-    object: _check_any,
+_PRIMITIVES: Final[Mapping[Any, Hook]] = {
+    str: _structure_str,
+    int: _structure_int,
+    float: _structure_float,
+    bool: _structure_bool,
+    Any: _structure_any,
+    object: _structure_any,
 }
 
-
-def _list_checker(item: _Check) -> _Check:
-    def check(value: Any) -> list[Any]:
-        if not isinstance(value, list):
-            raise _Invalid(f"expected an array, got {_kind(value)}")
-        try:
-            return [item(element) for element in value]
-        except _Invalid as exc:
-            # Only the failure path pays for finding which element it was.
-            exc.path.append(_failing_index(item, value))
-            raise
-
-    return check
+# Types whose exact-type test lets a field hook return the value without a call.
+_EXACT: Final[Mapping[Any, type]] = {str: str, int: int, bool: bool, float: float}
 
 
-def _failing_index(item: _Check, value: list[Any]) -> int:
-    for index, element in enumerate(value):
-        try:
-            item(element)
-        except _Invalid:  # noqa: PERF203 - the failure path only
-            return index
-    return -1  # pragma: no cover - called only after an element failed
+# --------------------------------------------------------------------------- containers
 
 
-def _str_list(value: Any) -> list[str]:
-    # list[str] is common (formats, topics, ...): check without a call per element.
-    if isinstance(value, list):
-        for element in value:
-            if type(element) is not str:
-                break
-        else:
-            return list(value)
-    return _list_checker(_check_str)(value)  # type: ignore[no-any-return]
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
 
 
-def _dict_checker(item: _Check) -> _Check:
-    def check(value: Any) -> dict[str, Any]:
-        if not isinstance(value, Mapping):
-            raise _Invalid(f"expected an object, got {_kind(value)}")
-        if item is _check_any:
-            return dict(value)
-        out = {}
-        key = ""
-        try:
-            for key, element in value.items():
-                out[key] = item(element)
-        except _Invalid as exc:
-            exc.path.append(key)
-            raise
-        return out
-
-    return check
+def _is_list(tp: Any) -> bool:
+    return tp is list or typing.get_origin(tp) is list
 
 
-def _optional_checker(inner: _Check) -> _Check:
-    def check(value: Any) -> Any:
-        return None if value is None else inner(value)
-
-    return check
+def _is_dict(tp: Any) -> bool:
+    return tp in (dict, Mapping) or typing.get_origin(tp) in (dict, Mapping)
 
 
-def _union_checker(options: list[tuple[Any, _Check]]) -> _Check:
-    names = " or ".join(_type_name(t) for t, _ in options)
-
-    def check(value: Any) -> Any:
-        for _tp, option in options:
-            try:
-                return option(value)
-            except _Invalid:  # noqa: PERF203 - only unions pay for it, and rarely
-                continue
-        raise _Invalid(f"expected {names}, got {_kind(value)}")
-
-    return check
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and attrs.has(tp)
 
 
 def _type_name(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin is list:
+    if _is_list(tp):
         return "array"
-    if origin in (dict, Mapping):
+    if _is_dict(tp):
         return "object"
     return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
         tp, getattr(tp, "__name__", str(tp))
     )
 
 
-_checkers: dict[Any, _Check] = {}
+def _failing_index(item: Hook, item_type: Any, value: list[Any]) -> int:
+    for index, element in enumerate(value):
+        try:
+            item(element, item_type)
+        except _Invalid:  # noqa: PERF203 - the failure path only
+            return index
+    return -1  # pragma: no cover - called only after an element failed
 
 
-def _checker(tp: Any) -> _Check:
-    """The (cached) checker that validates a wire value against the type ``tp``."""
-    try:
-        return _checkers[tp]
-    except KeyError:
-        pass
-    check = _build_checker(tp)
-    _checkers[tp] = check
-    return check
-
-
-def _build_checker(tp: Any) -> _Check:
-    simple = _SIMPLE.get(tp)
-    if simple is not None:
-        return simple
-    origin = typing.get_origin(tp)
+def _list_hook(tp: Any) -> Hook:
     args = typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        rest = [a for a in args if a is not type(None)]
-        if len(rest) == 1:
-            inner = _checker(rest[0])
-        else:
-            inner = _union_checker([(a, _checker(a)) for a in rest])
-        return _optional_checker(inner) if len(rest) < len(args) else inner
-    if origin is list:
-        if not args or args[0] is Any:
-            return _list_checker(_check_any)
-        if args[0] is str:
-            return _str_list
-        return _list_checker(_checker(args[0]))
-    if origin in (dict, Mapping):
-        return _dict_checker(_checker(args[1]) if args else _check_any)
-    if tp is models.CameraList:
-        return _structure_camera_list
-    if isinstance(tp, type) and attrs.has(tp):
-        return _compile_model(tp)  # cached by _checker
-    raise TypeError(f"the converter cannot decode {tp!r}")
+    item_type = args[0] if args else Any
+    if item_type in (Any, object):
+
+        def structure_any_list(value: Any, _: Any = None) -> list[Any]:
+            if isinstance(value, list):
+                return list(value)
+            raise _Invalid(f"expected an array, got {_kind(value)}")
+
+        return structure_any_list
+    item = _hook(item_type)
+    exact = _EXACT.get(item_type)
+
+    def structure_list(value: Any, _: Any = None) -> list[Any]:
+        if not isinstance(value, list):
+            raise _Invalid(f"expected an array, got {_kind(value)}")
+        if exact is not None:
+            # list[str] is common (formats, topics, ...): no call per element.
+            for element in value:
+                if type(element) is not exact:
+                    break
+            else:
+                return list(value)
+        try:
+            return [item(element, item_type) for element in value]
+        except _Invalid as exc:
+            # Only the failure path pays for finding which element it was.
+            exc.path.append(_failing_index(item, item_type, value))
+            raise
+
+    return structure_list
+
+
+def _dict_hook(tp: Any) -> Hook:
+    args = typing.get_args(tp)
+    value_type = args[1] if len(args) == 2 else Any
+    item = None if value_type in (Any, object) else _hook(value_type)
+
+    def structure_dict(value: Any, _: Any = None) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise _Invalid(f"expected an object, got {_kind(value)}")
+        if item is None:
+            return dict(value)
+        out = {}
+        key = ""
+        try:
+            for key, element in value.items():
+                out[key] = item(element, value_type)
+        except _Invalid as exc:
+            exc.path.append(key)
+            raise
+        return out
+
+    return structure_dict
+
+
+def _union_hook(tp: Any) -> Hook:
+    args = typing.get_args(tp)
+    rest = [arg for arg in args if arg is not type(None)]
+    nullable = len(rest) < len(args)
+    if len(rest) == 1:
+        inner_type = rest[0]
+        inner = _hook(inner_type)
+
+        def structure_optional(value: Any, _: Any = None) -> Any:
+            return None if value is None else inner(value, inner_type)
+
+        return structure_optional
+    options = [(option, _hook(option)) for option in rest]
+    names = " or ".join(_type_name(option) for option in rest)
+
+    def structure_union(value: Any, _: Any = None) -> Any:
+        if value is None and nullable:
+            return None
+        for option_type, option in options:
+            try:
+                return option(value, option_type)
+            except _Invalid:  # noqa: PERF203 - only unions pay for it, and rarely
+                continue
+        raise _Invalid(f"expected {names}, got {_kind(value)}")
+
+    return structure_union
+
+
+def _strip_none(tp: Any) -> Any:
+    """``X | None`` -> ``X`` (the field hooks test for ``None`` themselves)."""
+    if _is_union(tp):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+        return typing.Union[tuple(args)]  # noqa: UP007 - built from a runtime tuple
+    return tp
+
+
+def _hook(tp: Any) -> Hook:
+    """The converter's structure hook for ``tp``, for the types the wire contract uses.
+
+    Raises:
+        TypeError: ``tp`` is not one of them (a set, a tuple, an arbitrary class).
+    """
+    if not (
+        tp in _PRIMITIVES
+        or _is_union(tp)
+        or _is_list(tp)
+        or _is_dict(tp)
+        or _is_model(tp)
+        or tp is models.CameraList
+    ):
+        raise TypeError(f"the converter cannot decode {tp!r}")
+    return converter.get_structure_hook(tp)
 
 
 # --------------------------------------------------------------------------- model hooks
 
-
-def _missing(data: Mapping[str, Any], key: str) -> _Invalid:
-    return _Invalid("is null" if key in data else "is missing")
+#: Stands for a field the generated hook could not fill (resolved afterwards).
+_ABSENT: Final = object()
 
 
 def _get_path(value: Any, path: tuple[str, ...]) -> Any:
@@ -331,320 +362,260 @@ def _get_path(value: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
-def _strip_none(tp: Any) -> Any:
-    """``X | None`` -> ``X`` (the generated code tests for ``None`` itself)."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-        return typing.Union[tuple(args)]  # noqa: UP007 - built from a runtime tuple
-    return tp
+def _maker(fallback: Any) -> Callable[[], Any]:
+    """A zero-argument function giving a field's default (a fresh one for a factory)."""
+    if isinstance(fallback, attrs.Factory):  # type: ignore[arg-type]
+        return typing.cast(Callable[[], Any], fallback.factory)
+    return lambda: fallback
 
 
-# Types whose exact-type test lets the generated code skip the checker call.
-_EXACT: Final[Mapping[Any, str]] = {
-    str: "str",
-    int: "int",
-    bool: "bool",
-    float: "float",
-    str | None: "str",
-    int | None: "int",
-    bool | None: "bool",
-    float | None: "float",
-}
+@attrs.frozen(slots=True)
+class _Field:
+    """How one model field is read from the wire (the plan the hooks are built from)."""
+
+    name: str
+    sources: tuple[tuple[str, ...], ...]
+    type: Any
+    value_hook: Hook
+    required: bool
+    default: Callable[[], Any]
+
+    def fetch(self, data: Mapping[str, Any]) -> tuple[Any, tuple[str, ...]]:
+        """The first source present and not null, and its path (else ``None``, the first)."""
+        for path in self.sources:
+            value = data.get(path[0]) if len(path) == 1 else _get_path(data, path)
+            if value is not None:
+                return value, path
+        return None, self.sources[0]
 
 
-def _builds_in_place(cls: type[Any]) -> bool:
-    """Whether the decoder may make ``cls`` without its ``__init__``.
+def _field_hook(field: _Field) -> Hook:
+    """The ``struct_hook`` override of a field read from one wire key (and maybe a path below)."""
+    value_hook, tp, default = field.value_hook, field.type, field.default
+    rest = field.sources[0][1:]
+    if rest:
 
-    True for the plain attrs classes of :mod:`.models`: every field is an
-    ``__init__`` argument stored as is (no validator, converter, setattr hook,
-    pre/post-init, frozen class). The decoder then sets each slot the moment
-    the field is checked, which spares the call of a twelve-argument
-    ``__init__`` per model (a fifth of the cost of a camera). Anything else is
-    built by calling the class.
+        def structure_path(value: Any, _: Any = None) -> Any:
+            value = _get_path(value, rest)
+            return default() if value is None else value_hook(value, tp)
+
+        return structure_path
+    exact = _EXACT.get(tp) if value_hook is not _structure_timestamp else None
+    if field.required:
+        if value_hook is _structure_any:
+            return _structure_any
+        if exact is not None:
+
+            def structure_required_exact(value: Any, _: Any = None) -> Any:
+                if type(value) is exact:
+                    return value
+                if value is None:
+                    raise _Invalid("is null")
+                return value_hook(value, tp)
+
+            return structure_required_exact
+
+        def structure_required(value: Any, _: Any = None) -> Any:
+            if value is None:
+                raise _Invalid("is null")
+            return value_hook(value, tp)
+
+        return structure_required
+    if exact is not None:
+
+        def structure_exact(value: Any, _: Any = None) -> Any:
+            if type(value) is exact:
+                return value
+            return default() if value is None else value_hook(value, tp)
+
+        return structure_exact
+
+    def structure_optional(value: Any, _: Any = None) -> Any:
+        return default() if value is None else value_hook(value, tp)
+
+    return structure_optional
+
+
+def _locate(fields: list[_Field], data: Mapping[str, Any], exc: Exception) -> _Invalid:
+    """Find the first field of ``data`` that does not fit (the failure path only)."""
+    for field in fields:
+        value, path = field.fetch(data)
+        if value is None:
+            if not field.required:
+                continue
+            simple = len(field.sources) == 1 and len(path) == 1
+            error = _Invalid("is null" if simple and path[0] in data else "is missing")
+        else:
+            try:
+                field.value_hook(value, field.type)
+            except _Invalid as invalid:
+                error = invalid
+            else:
+                continue
+        error.path.append(".".join(path))
+        return error
+    return _Invalid(f"could not be decoded ({type(exc).__name__}: {exc})")  # pragma: no cover
+
+
+class _Defaults(functools.partial):  # type: ignore[type-arg]
+    """The class with the defaults the wire may omit but its constructor requires.
+
+    cattrs's generated function calls what it is given as the class to make the
+    instance; this partial of the class is what it gets for such models. It carries
+    the class's names, which cattrs uses to label the generated code.
     """
-    setattr_hook = getattr(cls, "__setattr__", None) is not object.__setattr__
-    if setattr_hook or hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
-        return False  # frozen, on_setattr hooks, or init hooks
-    return all(
-        field.init and field.validator is None and field.converter is None
-        for field in attrs.fields(cls)
-    )
 
 
-# Factories the generated code writes as literals (no call).
-_LITERAL_FACTORIES: Final[Mapping[Any, str]] = {list: "[]", dict: "{}"}
+def _immutable(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool, tuple))
 
 
-def _compile_model(cls: type[T]) -> Callable[[Any], T]:
-    """Generate and compile the structure function of one attrs model class.
+def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
+    """The structure hook of one attrs model class: cattrs's generated function, wrapped.
 
-    The generated code reads every field in declaration order, checks it and
-    stores it: straight into the new object's slot when the class allows it
-    (:func:`_builds_in_place`), else into a local for one call of the class at
-    the end. ``key`` tracks the field being read so that a failure can name it
-    (a local store is the only cost on the success path). A wire member that
-    several fields read (``streams`` for ``streams`` and ``stream_url``) is
-    fetched once. The shape of the code, for a field ``device_path`` read from
-    the required wire key ``device``::
-
-        key = 'device'
-        v = get('device')
-        if type(v) is not str:
-            if v is None:
-                raise _missing(data, 'device')
-            v = c_0(v)
-        o.device_path = v
+    Each field becomes one entry of the attribute list handed to
+    :func:`~cattrs.gen.make_dict_structure_fn_from_attrs`, keyword-only, with
+    ``override(rename=<wire key>, struct_hook=<its value hook>)``. A field that is
+    required on the wire has no default there (cattrs reads ``o[key]``); every
+    other field is read when its member is present. A field the Python
+    constructor requires but the wire may omit (``CameraInfo.name``) gets its
+    default from :class:`_Defaults`. Fields with more than one wire source
+    (``session_id``, else ``filename``) are left to the wrapper, which has the
+    whole mapping; so is ``raw``.
     """
     hints = typing.get_type_hints(cls)
-    in_place = _builds_in_place(cls)
-    # The same rules as data for the C decoder (None: it cannot take this class).
-    accelerated = in_place and _accelerated() and typing.cast(Any, cls).__new__ is object.__new__
-    plan: list[tuple[Any, ...]] | None = [] if accelerated else None
-    namespace: dict[str, Any] = {
-        "cls": cls,
-        "Mapping": Mapping,
-        "_Invalid": _Invalid,
-        "_kind": _kind,
-        "_missing": _missing,
-        "_get_path": _get_path,
-        "_dict": dict,
-        "_new": object.__new__,
-    }
-    fields = [field for field in attrs.fields(typing.cast(Any, cls)) if field.init]
-    specs = {field.name: field.metadata.get(models._WIRE_KEY, models._Wire()) for field in fields}
-    # Wire members read by more than one source path: fetched once, up front.
-    uses: dict[str, int] = {}
-    for field in fields:
-        if field.name != "raw":
-            for path in specs[field.name].sources or ((field.name,),):
-                uses[path[0]] = uses.get(path[0], 0) + 1
-    shared = {member: f"m_{n}" for n, member in enumerate(m for m, c in uses.items() if c > 1)}
-
-    lines = [
-        "def structure(data):",
-        "    if type(data) is not _dict and not isinstance(data, Mapping):",
-        f"        raise _Invalid('expected a {cls.__name__} object, got ' + _kind(data))",
-        "    get = data.get",
-        "    key = ''",
-        "    try:",
-    ]
-    lines += [f"        {local} = get({member!r})" for member, local in shared.items()]
-    if in_place:
-        lines.append("        o = _new(cls)")
-    positional: list[str] = []
-    keywords: list[str] = []
-    for index, field in enumerate(fields):
-        arg = f"a_{index}"
-        store = f"o.{field.name}" if in_place else arg
-        if field.kw_only:
-            keywords.append(f"{field.alias}={arg}")
-        else:
-            positional.append(arg)
-        if field.name == "raw":
-            lines.append(f"        {store} = data")
-            raw_slot = _slot(cls, field.name)
-            if raw_slot is None:
-                plan = None
-            elif plan is not None:
-                plan.append((raw_slot, True, (), None, None, 0, None))
+    name = cls.__name__
+    fields: list[_Field] = []
+    attributes: list[attrs.Attribute[Any]] = []
+    overrides: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    later: list[_Field] = []  # read from the whole mapping after cattrs's function
+    fresh: list[_Field] = []  # a factory default when the member was absent
+    has_raw = False
+    for attribute in attrs.fields(typing.cast(Any, cls)):
+        if not attribute.init:
             continue
-        spec = specs[field.name]
-        sources = spec.sources or ((field.name,),)
-        tp = hints[field.name]
-        check = f"c_{index}"
-        namespace[check] = _check_timestamp if spec.timestamp else _checker(_strip_none(tp))
-        has_default = field.default is not attrs.NOTHING
+        if attribute.name == "raw":
+            has_raw = True
+            continue
+        spec: models._Wire = attribute.metadata.get(models._WIRE_KEY, models._Wire())
+        has_default = attribute.default is not attrs.NOTHING
         required = (
             spec.required
             if spec.required is not None
             else not has_default and spec.missing is models._NO_DEFAULT
         )
         if spec.missing is not models._NO_DEFAULT:
-            fallback: Any = spec.missing
-        elif has_default:
-            fallback = field.default
+            fallback = spec.missing
         else:
-            fallback = None
-        if isinstance(fallback, attrs.Factory):  # type: ignore[arg-type]
-            default = _LITERAL_FACTORIES.get(fallback.factory)
-            if default is None:
-                namespace[f"f_{index}"] = fallback.factory
-                default = f"f_{index}()"
-        elif fallback is None:
-            default = "None"
-        else:
-            namespace[f"d_{index}"] = fallback
-            default = f"d_{index}"
-        exact = None if spec.timestamp else _EXACT.get(tp)
-        if plan is not None:
-            exact_type = None if exact is None else _strip_none(tp)
-            checker = namespace[check]
-            entry = _plan_field(cls, field.name, sources, exact_type, checker, required, fallback)
-            if entry is None:
-                plan = None
-            else:
-                plan.append(entry)
-        # Fetch: the first source present and not null wins.
-        for n, path in enumerate(sources):
-            guard = "    " if n else ""
-            if n:
-                lines.append("        if v is None:")
-            lines.append(f"        {guard}key = {'.'.join(path)!r}")
-            member = shared.get(path[0])
-            lines.append(f"        {guard}v = {member or f'get({path[0]!r})'}")
-            if len(path) > 1:
-                lines.append(f"        {guard}if v is not None:")
-                lines.append(
-                    f"        {guard}    v = v.get({path[1]!r}) if type(v) is _dict"
-                    f" else _get_path(v, {path[1:2]!r})"
-                )
-                if len(path) > 2:
-                    lines.append(f"        {guard}    v = _get_path(v, {path[2:]!r})")
-        simple = len(sources) == 1 and len(sources[0]) == 1
-        first = ".".join(sources[0])
-        if required and simple and exact is not None:
-            # The common case in one test: a value of the exact type passes.
-            lines += [
-                f"        if type(v) is not {exact}:",
-                "            if v is None:",
-                f"                raise _missing(data, {first!r})",
-                f"            v = {check}(v)",
-            ]
-        elif required:
-            lines.append("        if v is None:")
-            if simple:
-                lines.append(f"            raise _missing(data, {first!r})")
-            else:
-                lines.append(f"            key = {first!r}")
-                lines.append("            raise _Invalid('is missing')")
-            if exact is not None:
-                lines.append(f"        if type(v) is not {exact}:")
-                lines.append(f"            v = {check}(v)")
-            else:
-                lines.append(f"        v = {check}(v)")
-        elif exact is not None:
-            lines += [
-                f"        if type(v) is not {exact}:",
-                f"            v = {default} if v is None else {check}(v)",
-            ]
-        else:
-            lines += [
-                "        if v is not None:",
-                f"            v = {check}(v)",
-            ]
-            if default != "None":
-                lines += ["        else:", f"            v = {default}"]
-        lines.append(f"        {store} = v")
-    lines += [
-        "    except _Invalid as exc:",
-        "        exc.path.append(key)",
-        "        raise",
-        "    return o" if in_place else f"    return cls({', '.join(positional + keywords)})",
-    ]
-    source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<structure {cls.__qualname__}>", "exec"), namespace)
-    fn: Callable[[Any], T] = namespace["structure"]
-    fn.__doc__ = source  # kept for debugging: the generated code
-    if plan is not None:
-        return typing.cast(Callable[[Any], T], _speedups.Decoder(cls, tuple(plan), fn))
-    return fn
-
-
-# --------------------------------------------------------------------------- C decoders
-#
-# The optional ``_speedups.Decoder`` builds a model from a plan: per field the
-# slot descriptor, the wire paths (one or two keys each; the first that leads
-# to a value other than null wins), the exact type taken as is, the checker of
-# any other value and the default of an absent or null member.
-# It follows the generated Python decoder on the success path and hands
-# everything else (a missing member, a checker that raises, a path through
-# something that is not a plain dict) to it, so errors stay the Python ones.
-
-
-def _accelerated() -> bool:
-    """Whether model decoders made now use the C decoder."""
-    return _speedups is not None and os.environ.get(PURE_PYTHON_ENV, "") in ("", "0")
-
-
-def _slot(cls: type[Any], name: str) -> Any:
-    """The member descriptor of the slot ``name`` (None: not a plain slot)."""
-    for klass in cls.__mro__:
-        descr = klass.__dict__.get(name)
-        if descr is not None:
-            return descr if type(descr) is types.MemberDescriptorType else None
-    return None
-
-
-def _plan_field(
-    cls: type[Any],
-    name: str,
-    sources: tuple[tuple[str, ...], ...],
-    exact: type | None,
-    check: _Check,
-    required: bool,
-    fallback: Any,
-) -> tuple[Any, ...] | None:
-    """One field's plan entry, or None when the C decoder cannot follow it."""
-    descr = _slot(cls, name)
-    if descr is None:
-        return None
-    if not all(1 <= len(path) <= 2 for path in sources):
-        return None  # a deeper path: the Python decoder only
-    assert _speedups is not None
-    default: Any = None
-    if required:
-        kind = _speedups.DEFAULT_REQUIRED
-    elif isinstance(fallback, attrs.Factory):  # type: ignore[arg-type]
-        factory = fallback.factory
-        kind = {list: _speedups.DEFAULT_LIST, dict: _speedups.DEFAULT_DICT}.get(
-            factory, _speedups.DEFAULT_FACTORY
+            fallback = attribute.default if has_default else None
+        tp = _strip_none(hints[attribute.name])
+        field = _Field(
+            name=attribute.name,
+            sources=spec.sources or ((attribute.name,),),
+            type=tp,
+            value_hook=_structure_timestamp if spec.timestamp else _hook(tp),
+            required=required,
+            default=_maker(fallback),
         )
-        default = factory if kind == _speedups.DEFAULT_FACTORY else None
-    elif fallback is None:
-        kind = _speedups.DEFAULT_NONE
-    else:
-        kind, default = _speedups.DEFAULT_VALUE, fallback
-    return (descr, False, tuple(sources), exact, check, kind, default)
+        fields.append(field)
+        direct = len(field.sources) == 1 and len(field.sources[0]) == 1
+        if not direct and (required or len(field.sources) > 1):
+            later.append(field)
+            if not has_default:
+                defaults[field.name] = _ABSENT
+            continue
+        if required:
+            attributes.append(attribute.evolve(default=attrs.NOTHING, kw_only=True, type=tp))
+        else:
+            if not has_default:
+                if _immutable(fallback):
+                    defaults[field.name] = fallback
+                else:
+                    defaults[field.name] = _ABSENT
+                    fresh.append(field)
+            attributes.append(attribute.evolve(default=None, kw_only=True, type=tp))
+        overrides[field.name] = override(rename=field.sources[0][0], struct_hook=_field_hook(field))
+
+    target: Any = cls
+    if defaults:
+        target = _Defaults(cls, **defaults)
+        target.__name__ = target.__qualname__ = name
+        target.__module__ = cls.__module__
+    generated = make_dict_structure_fn_from_attrs(attributes, target, converter, **overrides)
+    frozen = cls.__setattr__ is not object.__setattr__  # frozen or with setattr hooks
+
+    def finish(obj: Any, data: Mapping[str, Any]) -> None:
+        for field in later:
+            value, _path = field.fetch(data)
+            if value is None:
+                if field.required:
+                    raise _Invalid("is missing")
+                value = field.default()
+            else:
+                value = field.value_hook(value, field.type)
+            object.__setattr__(obj, field.name, value)
+        for field in fresh:
+            if getattr(obj, field.name) is _ABSENT:
+                object.__setattr__(obj, field.name, field.default())
+
+    if later or fresh or frozen or not has_raw:
+
+        def structure(data: Any, _: Any = None) -> T:
+            if type(data) is not dict and not isinstance(data, Mapping):
+                raise _Invalid(f"expected a {name} object, got {_kind(data)}")
+            try:
+                obj = generated(data, cls)
+                finish(obj, data)
+            except Exception as exc:
+                raise _locate(fields, data, exc) from None
+            if has_raw:
+                object.__setattr__(obj, "raw", data)
+            return typing.cast(T, obj)
+
+        return structure
+
+    def structure_plain(data: Any, _: Any = None) -> T:
+        # The common case (most models): nothing to resolve afterwards but ``raw``.
+        if type(data) is not dict and not isinstance(data, Mapping):
+            raise _Invalid(f"expected a {name} object, got {_kind(data)}")
+        try:
+            obj = generated(data, cls)
+        except Exception as exc:
+            raise _locate(fields, data, exc) from None
+        obj.raw = data
+        return typing.cast(T, obj)
+
+    return structure_plain
 
 
-def _camera_checker() -> _Check:
-    try:
-        return _checkers[models.CameraInfo]
-    except KeyError:
-        return _checker(models.CameraInfo)
-
-
-def _structure_camera_list(data: Any) -> models.CameraList:
+def _structure_camera_list(data: Any, _: Any = None) -> models.CameraList:
     if not isinstance(data, Mapping):
         raise _Invalid(f"expected a CameraList object, got {_kind(data)}")
     key = "cameras"
+    cameras = data.get("cameras")
+    if cameras is None:
+        missing = _Invalid("is null" if "cameras" in data else "is missing")
+        missing.path.append(key)
+        raise missing
     try:
-        cameras = data.get("cameras")
-        if cameras is None:
-            raise _missing(data, "cameras")
-        camera = _camera_checker()
-        if not isinstance(cameras, list):
-            cameras = _list_checker(camera)(cameras)  # raises: not an array
-        try:
-            items = [camera(item) for item in cameras]
-        except _Invalid as exc:
-            # Only the failure path pays for finding which camera it was.
-            exc.path.append(_failing_index(camera, cameras))
-            raise
+        items = _camera_items(cameras, _CAMERA_ITEMS)
         key = "total"
         total = data.get("total")
         if total is not None:
-            total = _check_int(total)
+            total = _structure_int(total)
         key = "connected"
         connected = data.get("connected")
         if connected is not None:
-            connected = _check_int(connected)
+            connected = _structure_int(connected)
     except _Invalid as exc:
         exc.path.append(key)
         raise
     return models.CameraList(items, total=total, connected=connected, raw=data)
+
+
+_CAMERA_ITEMS: Final = list[models.CameraInfo]
+_camera_items: Hook
 
 
 # --------------------------------------------------------------------------- encoding
@@ -711,22 +682,22 @@ def _unstructure_camera_list(obj: models.CameraList) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- the converter
 
-#: The SDK's one converter. Its hooks check types strictly (no coercion).
-converter: Final = cattrs.Converter(detailed_validation=False)
-
-
-def _structure_hook_factory(tp: Any) -> Callable[[Any, Any], Any]:
-    fn = _checker(tp)
-    return lambda value, _tp: fn(value)
-
-
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and (attrs.has(tp) or tp is models.CameraList)
-
-
-converter.register_structure_hook_factory(_is_model, _structure_hook_factory)
+for _tp in (str, int, float, bool):
+    converter.register_structure_hook(_tp, _PRIMITIVES[_tp])
+# By identity: a hook registered for the class ``object`` would serve every class.
+converter.register_structure_hook_func(lambda tp: tp is Any or tp is object, _structure_any)
+converter.register_structure_hook_factory(_is_union, _union_hook)
+converter.register_structure_hook_factory(_is_list, _list_hook)
+converter.register_structure_hook_factory(_is_dict, _dict_hook)
+converter.register_structure_hook_factory(_is_model, _model_hook)
+converter.register_structure_hook(models.CameraList, _structure_camera_list)
 converter.register_unstructure_hook_factory(attrs.has, _compile_encoder)
 converter.register_unstructure_hook(models.CameraList, _unstructure_camera_list)
+_camera_items = _hook(_CAMERA_ITEMS)
+
+
+#: ``decode``'s own cache of the converter's hooks (a dict lookup, not a dispatch).
+_decoders: dict[Any, Hook] = {}
 
 
 def decode(model_type: type[T] | Any, value: Any, *, method: str | None = None) -> T:
@@ -740,13 +711,14 @@ def decode(model_type: type[T] | Any, value: Any, *, method: str | None = None) 
         ProtocolError: a required field is missing or a field has the wrong type;
             ``data`` is ``{"field": "a.b[2].c", "reason": ..., "model": ...}`` and
             ``method`` is ``method``.
+        TypeError: ``model_type`` is not a type the converter decodes.
     """
     try:
-        check = _checkers[model_type]
+        hook = _decoders[model_type]
     except KeyError:
-        check = _checker(model_type)
+        hook = _decoders[model_type] = _hook(model_type)
     try:
-        return typing.cast(T, check(value))
+        return typing.cast(T, hook(value, model_type))
     except _Invalid as exc:
         raise _protocol_error(model_type, exc, method) from None
 
