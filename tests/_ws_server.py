@@ -5,7 +5,9 @@ background thread, so async tests on trio and blocking tests can use it alike.
 It binds 127.0.0.1 on port 0.
 
 The command server echoes every message, except text messages starting with
-``!`` which are commands (see :func:`_command_handler`).
+``!`` which are commands (see :func:`_command_handler`); ``!raw HEX`` writes
+bytes straight to the socket, past the server's own protocol, so that a test
+can send frames the protocol forbids, plain or over TLS.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import queue
 import socket
 import ssl
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -199,6 +202,11 @@ async def _ping_no_wait(ws: ServerConnection, arg: str) -> None:
     await ws.send("pong-received")
 
 
+async def _raw(ws: ServerConnection, arg: str) -> None:
+    # Bytes as they are: the server's protocol knows nothing of them.
+    ws.transport.write(bytes.fromhex(arg))
+
+
 async def _then_close(ws: ServerConnection, arg: str) -> None:
     # Messages followed by a close in the same write.
     ws.protocol.send_text(b"last-1")
@@ -218,6 +226,7 @@ _COMMANDS: dict[str, Callable[[ServerConnection, str], Awaitable[None]]] = {
     "fragmented": _fragmented,
     "badutf8": _bad_utf8,
     "thenclose": _then_close,
+    "raw": _raw,
     "fragbinary": _frag_binary,
     "fragbig": _frag_big,
     "pingnowait": _ping_no_wait,
@@ -289,6 +298,18 @@ class RawServer:
         self._thread.join(10)
 
 
+@contextmanager
+def raw_server(
+    script: Callable[[socket.socket, ServerProtocol, RawServer], None] | None,
+) -> Iterator[RawServer]:
+    """A :class:`RawServer` running ``script``, closed on the way out."""
+    raw = RawServer(script)
+    try:
+        yield raw
+    finally:
+        raw.close()
+
+
 def script_linger(conn: socket.socket, protocol: ServerProtocol, server: RawServer) -> None:
     """Never answer the client's close frame, never close the TCP connection."""
     while True:
@@ -315,6 +336,12 @@ def script_close_no_eof(conn: socket.socket, protocol: ServerProtocol, server: R
             server.seen.put("echo")
             server.released.wait(10)
             return
+
+
+def script_never_read(conn: socket.socket, protocol: ServerProtocol, server: RawServer) -> None:
+    """Never read again after the handshake: the client's writes back up."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    server.released.wait(60)
 
 
 def script_masked_frame(conn: socket.socket, protocol: ServerProtocol, server: RawServer) -> None:
