@@ -10,7 +10,11 @@ reconnect, and the recording-status answer.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+import ssl
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -20,7 +24,18 @@ from . import _flows
 from ._events import CameraCache, EventFilter, HandlerRegistry, RecordingTracker
 from ._flows import Backoff, Call, Emit, Flow
 from ._tls import Endpoint, resolve_endpoint, ssl_context_for
-from .config import Settings
+from .config import (
+    DEFAULT_AUTH_TYPE,
+    DEFAULT_DIALECT,
+    DEFAULT_HEARTBEAT,
+    DEFAULT_HOST,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PORT,
+    DEFAULT_RETRY_DELAY,
+    DEFAULT_TIMEOUT,
+    Settings,
+    TokenProvider,
+)
 from .errors import (
     AuthenticationError,
     CallTimeoutError,
@@ -40,6 +55,7 @@ __all__ = ["ClientBase"]
 
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
+_Client = TypeVar("_Client", bound="ClientBase")
 
 #: Results that update the client's picture of the cameras and recordings.
 _CAMERA_LIST_METHODS = frozenset({"get_camera_list", "get_cameras"})
@@ -53,6 +69,19 @@ CONNECTING: Final = "connecting"
 READY: Final = "ready"
 RECONNECTING: Final = "reconnecting"
 FAILED: Final = "failed"  # reconnecting gave up
+
+
+def _records_explicit_arguments(init: Callable[..., None]) -> Callable[..., None]:
+    """Note which constructor arguments the application passed (they beat the environment)."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        bound = signature.bind(self, *args, **kwargs)
+        self._explicit_arguments = frozenset(bound.arguments) - {"self"}
+        init(self, *args, **kwargs)
+
+    return wrapper
 
 
 def make_event(method: str, params: Mapping[str, Any]) -> Notification:
@@ -78,9 +107,86 @@ class ClientBase:
     on_recording_status_update: Callable[[RecordingInfo], Any] | None
     on_connection_lost: Callable[[], Any] | None
     on_reconnected: Callable[[], Any] | None
+    _explicit_arguments: frozenset[str]
 
-    def __init__(self, arguments: Mapping[str, Any]) -> None:
-        self._settings = Settings.resolve(arguments)
+    @_records_explicit_arguments
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        use_ssl: bool = False,
+        auth_type: str = DEFAULT_AUTH_TYPE,
+        auth_token: str | None = None,
+        api_key: str | None = None,
+        max_retries: int | None = DEFAULT_MAX_RETRIES,
+        retry_delay: float = DEFAULT_RETRY_DELAY,
+        *,
+        url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        dialect: str = DEFAULT_DIALECT,
+        ssl_context: ssl.SSLContext | None = None,
+        verify_ssl: bool = True,
+        heartbeat_interval: float | None = DEFAULT_HEARTBEAT,
+        token_provider: TokenProvider | None = None,
+        reconnect: bool = True,
+        heartbeat_timeout: float = 5.0,
+        max_message_size: int = 16 * 1024 * 1024,
+        open_timeout: float = 10.0,
+        wait_for_reconnect: bool = True,
+        event_buffer: int = 1000,
+        max_retry_delay: float = 30.0,
+        rate_limit_retries: int = 0,
+    ) -> None:
+        """Configure the client; nothing is connected until :meth:`connect`.
+
+        Settings not passed come from the ``MEDIAMTX_*`` environment variables,
+        then the defaults (see :mod:`mediamtx_camera_sdk.config`); a setting
+        passed here always wins over the environment.
+
+        Args:
+            host: the service's host name or address.
+            port: the service's port.
+            use_ssl: connect with TLS (``wss://``); the URL is ``ws[s]://host:port/ws``.
+            auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
+            auth_token: a JWT.
+            api_key: an API key.
+            max_retries: reconnection attempts after a drop, and retries of the
+                first connect (``None``: forever).
+            retry_delay: the base of the exponential backoff (seconds; full jitter).
+            url: a full ``ws://`` or ``wss://`` URL (beats host, port and use_ssl).
+            timeout: the default per-call timeout in seconds.
+            dialect: ``"auto"`` (detect), ``"current"`` or ``"legacy"``.
+            ssl_context: TLS settings for ``wss://`` (a private CA, client certs).
+            verify_ssl: ``False`` to skip certificate checks (explicit, logged).
+            heartbeat_interval: send a ``ping`` after this many idle seconds
+                (``None``: no heartbeat).
+            token_provider: a callable returning a fresh token, used on every
+                (re)connect and once when a token expires (async callables only
+                with ``CameraClient``).
+            reconnect: reconnect automatically after a drop.
+            heartbeat_timeout: seconds a heartbeat ping may take before the
+                connection is considered dead.
+            max_message_size: the largest message accepted from the server (bytes).
+            open_timeout: seconds for TCP, TLS and WebSocket handshakes.
+            wait_for_reconnect: calls made while reconnecting wait (up to their
+                timeout) instead of failing at once.
+            event_buffer: events buffered per iterator or handler before the oldest
+                are dropped.
+            max_retry_delay: the cap of the backoff (seconds).
+            rate_limit_retries: how many times a read-only call refused with
+                :class:`RateLimitedError` is retried, after the delay the service
+                asks for (``retry_after``; a backoff delay when it gives none). 0
+                (the default): never. Calls that change something are never retried.
+
+    Raises:
+            InvalidParamsError: an invalid setting.
+
+        Raises:
+            InvalidParamsError: an invalid setting.
+        """
+        arguments = dict(locals())
+        del arguments["self"]
+        self._settings = Settings.resolve(arguments, explicit=self._explicit_arguments)
         s = self._settings
         try:
             self._endpoint: Endpoint = resolve_endpoint(
@@ -108,6 +214,21 @@ class ClientBase:
         self.on_recording_status_update = None
         self.on_connection_lost = None
         self.on_reconnected = None
+        #: A name unique to this client (the 1.0 SDK's ``client_id``).
+        self.client_id = f"mediamtx-sdk-{uuid.uuid4().hex[:12]}"
+        #: The SDK's logger (the 1.0 SDK's ``logger`` attribute).
+        self.logger = logger
+        self._transport: Any = None
+        self._setup()
+
+    def _setup(self) -> None:
+        """The client's own I/O state (locks, events): each client defines it."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_env(cls: type[_Client], **overrides: Any) -> _Client:
+        """A client configured from the ``MEDIAMTX_*`` variables; ``overrides`` win."""
+        return cls(**overrides)
 
     # ------------------------------------------------------------ properties
 
@@ -128,9 +249,82 @@ class ClientBase:
         return f"{scheme}://{self._endpoint.netloc}"
 
     @property
+    def connected(self) -> bool:
+        """True while a connection is open (authenticated or not).
+
+        Assigning it (as programs written for the 1.0 SDK do before calling
+        ``connect()`` again) changes nothing: the client always tells the truth.
+        """
+        return self._protocol.connected
+
+    @connected.setter
+    def connected(self, value: object) -> None:
+        pass
+
+    @property
     def authenticated(self) -> bool:
-        """True while the connection is authenticated."""
+        """True while the connection is authenticated (assigning it changes nothing)."""
         return self._protocol.ready
+
+    @authenticated.setter
+    def authenticated(self, value: object) -> None:
+        pass
+
+    @property
+    def websocket(self) -> object | None:
+        """The open connection's transport object, or None whenever not connected.
+
+        For programs written for the 1.0 SDK, which tested it against None;
+        assigning it changes nothing.
+        """
+        return self._transport if self._protocol.connected else None
+
+    @websocket.setter
+    def websocket(self, value: object) -> None:
+        pass
+
+    # The 1.0 SDK's settings attributes: the effective values (the argument,
+    # else the environment's, else the default).
+
+    @property
+    def host(self) -> str:
+        """The service's host (from ``url`` when one was given)."""
+        return self._endpoint.host
+
+    @property
+    def port(self) -> int:
+        """The service's port (from ``url`` when one was given)."""
+        return self._endpoint.port
+
+    @property
+    def use_ssl(self) -> bool:
+        """Whether the connection uses TLS (``wss://``)."""
+        return self._endpoint.secure
+
+    @property
+    def auth_type(self) -> str:
+        """``"jwt"``, ``"api_key"`` or ``"auto"``."""
+        return self._settings.auth_type
+
+    @property
+    def auth_token(self) -> str | None:
+        """The JWT the client authenticates with, if any."""
+        return self._settings.auth_token
+
+    @property
+    def api_key(self) -> str | None:
+        """The API key the client authenticates with, if any."""
+        return self._settings.api_key
+
+    @property
+    def max_retries(self) -> int | None:
+        """Reconnection attempts after a drop (None: forever)."""
+        return self._settings.max_retries
+
+    @property
+    def retry_delay(self) -> float:
+        """The base of the reconnection backoff, in seconds."""
+        return self._settings.retry_delay
 
     @property
     def role(self) -> str | None:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import os
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -200,19 +200,38 @@ class Settings:
 
     @classmethod
     def resolve(
-        cls, arguments: Mapping[str, Any], environ: Mapping[str, str] | None = None
+        cls,
+        arguments: Mapping[str, Any],
+        environ: Mapping[str, str] | None = None,
+        *,
+        explicit: Collection[str] | None = None,
     ) -> Settings:
         """Merge constructor ``arguments`` with the environment and validate.
+
+        An argument the application passed always wins over the environment,
+        field by field; ``url`` and ``host``/``port``/``use_ssl`` count as one
+        group (passing either side ignores ``MEDIAMTX_URL``, ``MEDIAMTX_HOST``,
+        ``MEDIAMTX_PORT`` and ``MEDIAMTX_USE_SSL``). ``explicit`` names the
+        arguments the application passed; without it, an argument still at
+        its default value counts as not passed.
 
         Raises:
             InvalidParamsError: a setting (or an environment variable) is invalid.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {k: v for k, v in arguments.items() if k in _FIELD_NAMES}
+        if explicit is None:
+            given = {k for k, v in values.items() if v is not None and not is_default(v)}
+            given |= {k for k in ("use_ssl",) if values.get(k)}
+            given |= {k for k in ("verify_ssl",) if values.get(k) is False}
+        else:
+            # An explicit None (``auth_token=None``) leaves the field to the environment.
+            given = {k for k in explicit if values.get(k) is not None}
+        if given & _ENDPOINT_GROUP:
+            given |= _ENDPOINT_GROUP  # the application chose where to connect
 
         def pick(name: str, env_value: object) -> None:
-            current = values.get(name)
-            if env_value is not None and (current is None or is_default(current)):
+            if env_value is not None and name not in given:
                 values[name] = env_value
 
         pick("host", env.get("MEDIAMTX_HOST") or None)
@@ -223,14 +242,8 @@ class Settings:
         pick("url", env.get("MEDIAMTX_URL") or None)
         pick("timeout", _env_number(env, "MEDIAMTX_TIMEOUT", float))
         pick("dialect", (env.get("MEDIAMTX_DIALECT") or "").strip().lower() or None)
-        # Booleans have no sentinel (bool cannot be subclassed): the environment
-        # applies when the argument is at its default (False / True).
-        use_ssl_env = _env_bool(env, "MEDIAMTX_USE_SSL")
-        if use_ssl_env is not None and not values.get("use_ssl", False):
-            values["use_ssl"] = use_ssl_env
-        verify_env = _env_bool(env, "MEDIAMTX_VERIFY_SSL")
-        if verify_env is not None and values.get("verify_ssl", True):
-            values["verify_ssl"] = verify_env
+        pick("use_ssl", _env_bool(env, "MEDIAMTX_USE_SSL"))
+        pick("verify_ssl", _env_bool(env, "MEDIAMTX_VERIFY_SSL"))
         if values.get("auth_token") is None:
             values["auth_token"] = _read_secret_file(env, "MEDIAMTX_AUTH_TOKEN_FILE")
         if values.get("api_key") is None:
@@ -250,6 +263,8 @@ class Settings:
 
 
 _FIELD_NAMES: Final[frozenset[str]] = frozenset(f.name for f in attrs.fields(Settings))
+#: Where to connect: ``url``, or ``host``, ``port`` and ``use_ssl`` (one choice).
+_ENDPOINT_GROUP: Final[frozenset[str]] = frozenset({"url", "host", "port", "use_ssl"})
 _NULLABLE: Final[frozenset[str]] = frozenset(
     {"auth_token", "api_key", "max_retries", "url", "ssl_context", "heartbeat_interval"}
     | {"token_provider"}

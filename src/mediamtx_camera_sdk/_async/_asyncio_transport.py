@@ -4,8 +4,9 @@ asyncio calls :meth:`_Protocol.data_received` with every network read; that
 callback is the connection's one reader: it feeds the bytes to the
 ``websockets`` protocol and hands the completed messages to the client at
 once, so a reply reaches its waiting caller without a trip through a reader
-task. Writes go to asyncio's transport, which takes every frame whole and
-buffers what the socket cannot take yet: a caller is never inside a write
+task. Writes go to asyncio's transport, once per loop iteration for every frame
+sent in it; the transport takes every frame whole and buffers what the
+socket cannot take yet: a caller is never inside a write
 when it is cancelled, and a server that stops reading makes the buffer grow
 (the calls time out; the heartbeat ends the connection), never a caller wait.
 """
@@ -55,6 +56,8 @@ class AsyncioTransport(AsyncTransport):
         self._cause: BaseException | None = None
         self._deliver: Deliver | None = None
         self._early: list[str | bytes] = []
+        self._loop = loop
+        self._flush_scheduled = False
 
     @classmethod
     async def _open(
@@ -133,6 +136,14 @@ class AsyncioTransport(AsyncTransport):
 
     def send(self, text: str) -> None:
         self.session.queue_text(text)
+        # Frames sent in one loop iteration go out in one write (a system call
+        # per frame would cost more than everything else a call does).
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._scheduled_flush)
+
+    def _scheduled_flush(self) -> None:
+        self._flush_scheduled = False
         self._flush()
 
     async def run(self, deliver: Deliver) -> None:

@@ -33,7 +33,6 @@ import contextlib
 import inspect
 import logging
 import os
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -54,17 +53,6 @@ from .._base import (
 from .._download import DownloadPlan
 from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Sleep
-from ..config import (
-    DEFAULT_AUTH_TYPE,
-    DEFAULT_DIALECT,
-    DEFAULT_HEARTBEAT,
-    DEFAULT_HOST,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_PORT,
-    DEFAULT_RETRY_DELAY,
-    DEFAULT_TIMEOUT,
-    TokenProvider,
-)
 from ..errors import (
     AuthenticationError,
     CallTimeoutError,
@@ -257,79 +245,12 @@ class SyncCameraClient(SyncApi, ClientBase):
     threads may call one client at once. It never runs an event loop, so it
     also works where one is already running (Jupyter, IPython, async code).
 
-    The constructor takes the seed's parameters; every other setting is
-    keyword-only. Settings not passed come from the ``MEDIAMTX_*`` environment
-    variables, then the defaults (see :mod:`mediamtx_camera_sdk.config`).
-
-    Args:
-        host: the service's host name or address.
-        port: the service's port.
-        use_ssl: connect with TLS (``wss://``); the URL is ``ws[s]://host:port/ws``.
-        auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
-        auth_token: a JWT.
-        api_key: an API key.
-        max_retries: reconnection attempts after a drop, and retries of the
-            first connect (``None``: forever).
-        retry_delay: the base of the exponential backoff (seconds; full jitter).
-        url: a full ``ws://`` or ``wss://`` URL (beats host, port and use_ssl).
-        timeout: the default per-call timeout in seconds.
-        dialect: ``"auto"`` (detect), ``"current"`` or ``"legacy"``.
-        ssl_context: TLS settings for ``wss://`` (a private CA, client certs).
-        verify_ssl: ``False`` to skip certificate checks (explicit, logged).
-        heartbeat_interval: send a ``ping`` after this many idle seconds
-            (``None``: no heartbeat).
-        token_provider: a plain callable returning a fresh token, used on every
-            (re)connect and once when a token expires (an async callable is
-            refused: use ``CameraClient`` for those).
-        reconnect: reconnect automatically after a drop.
-        heartbeat_timeout: seconds a heartbeat ping may take before the
-            connection is considered dead.
-        max_message_size: the largest message accepted from the server (bytes).
-        open_timeout: seconds for TCP, TLS and WebSocket handshakes.
-        wait_for_reconnect: calls made while reconnecting wait (up to their
-            timeout) instead of failing at once.
-        event_buffer: events buffered per iterator or handler before the oldest
-            are dropped.
-        max_retry_delay: the cap of the backoff (seconds).
-        rate_limit_retries: how many times a read-only call refused with
-            :class:`RateLimitedError` is retried, after the delay the service
-            asks for (``retry_after``; a backoff delay when it gives none). 0
-            (the default): never. Calls that change something are never retried.
-
-    Raises:
-        InvalidParamsError: an invalid setting (also an ``async def`` token provider).
+    The constructor (:meth:`ClientBase.__init__`) takes the seed's parameters;
+    every other setting is keyword-only; ``token_provider`` must be a plain
+    (sync) callable here.
     """
 
-    def __init__(
-        self,
-        host: str = DEFAULT_HOST,
-        port: int = DEFAULT_PORT,
-        use_ssl: bool = False,
-        auth_type: str = DEFAULT_AUTH_TYPE,
-        auth_token: str | None = None,
-        api_key: str | None = None,
-        max_retries: int | None = DEFAULT_MAX_RETRIES,
-        retry_delay: float = DEFAULT_RETRY_DELAY,
-        *,
-        url: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        dialect: str = DEFAULT_DIALECT,
-        ssl_context: ssl.SSLContext | None = None,
-        verify_ssl: bool = True,
-        heartbeat_interval: float | None = DEFAULT_HEARTBEAT,
-        token_provider: TokenProvider | None = None,
-        reconnect: bool = True,
-        heartbeat_timeout: float = 5.0,
-        max_message_size: int = 16 * 1024 * 1024,
-        open_timeout: float = 10.0,
-        wait_for_reconnect: bool = True,
-        event_buffer: int = 1000,
-        max_retry_delay: float = 30.0,
-        rate_limit_retries: int = 0,
-    ) -> None:
-        arguments = dict(locals())
-        del arguments["self"]
-        ClientBase.__init__(self, arguments)
+    def _setup(self) -> None:
         provider = self._settings.token_provider
         if provider is not None and _is_async_callable(provider):
             raise InvalidParamsError(
@@ -356,17 +277,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._last_sent = 0.0
         self._last_received = 0.0
 
-    @classmethod
-    def from_env(cls, **overrides: Any) -> SyncCameraClient:
-        """A client configured from the ``MEDIAMTX_*`` variables; ``overrides`` win."""
-        return cls(**overrides)
-
     # ------------------------------------------------------------ lifecycle
-
-    @property
-    def connected(self) -> bool:
-        """True while a connection is open (authenticated or not)."""
-        return self._protocol.connected
 
     def __enter__(self) -> SyncCameraClient:
         self.connect()
