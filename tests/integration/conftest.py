@@ -70,6 +70,9 @@ def emulator_factory(secrets: SecretRegistry) -> Iterator[Callable[..., CameraSe
 
     def make(**kwargs: Any) -> CameraServiceEmulator:
         kwargs.setdefault("jwt_secret", JWT_SECRET)
+        # The scenarios are written to the documented service (its error data,
+        # notifications, idle close frame); the observed one has tests of its own.
+        kwargs.setdefault("behaviour", "documented")
         emulator = CameraServiceEmulator(**kwargs)
         issue_token, issue_key = emulator.token, emulator.api_key
 

@@ -227,11 +227,13 @@ class CameraServiceEmulator:
         close_timeout: seconds to wait for a client's close frame when closing.
         keep_frames: record every frame in :meth:`connections` (turn off for a
             long-running server).
-        behaviour: current dialect only: ``"observed"`` (the default) plays
-            the real current service as it answers (``metadata``, errors as
+        behaviour: ``"observed"`` (the default) plays the real service as it
+            answers: for the current dialect ``metadata``, errors as
             ``{reason, details, suggestion}``, its error codes and result
-            shapes); ``"documented"`` plays its documentation. The legacy
-            dialect always plays the real legacy service.
+            shapes; for both, unplugged cameras left out of
+            ``get_camera_list``. ``"documented"`` plays the documentation
+            (for legacy it only lists unplugged cameras and adds ``duration``
+            to recording updates).
         push_notifications: send the notifications the service's
             documentation promises (camera and recording updates, topics
             after ``subscribe_events``). None (the default) means: not for the
@@ -330,8 +332,10 @@ class CameraServiceEmulator:
         def sessions() -> Iterable[Session]:
             return [c.session for c in self._live()]
 
-        # The real services leave unplugged cameras out of the list.
-        self._world.list_unplugged = self.dialect == "current" and not observed
+        # The real services leave unplugged cameras out of the list; the real
+        # legacy one also sends no duration with recording updates.
+        self._world.list_unplugged = self.behaviour == "documented"
+        self._world.notify_duration = self.dialect == "current" or self.behaviour == "documented"
         self._world.replug_stays_disconnected = "replug_stays_disconnected" in quirk_set
         parts = (self._world, self._authority, self._controls, self._metrics, sessions)
         self._dialect: Dialect

@@ -191,6 +191,9 @@ class World:
         self.external: dict[str, ExternalStream] = {}
         #: The real services leave unplugged cameras out of ``get_camera_list``.
         self.list_unplugged = False
+        #: Whether ``recording_status_update`` carries ``duration`` (the real
+        #: legacy service leaves it out; its documentation has it).
+        self.notify_duration = True
         #: Quirk: a camera unplugged and plugged back stays DISCONNECTED.
         self.replug_stays_disconnected = False
         for index in range(cameras):
@@ -526,7 +529,7 @@ class World:
             "status": status,
             "filename": self.notified_filename(recording),
         }
-        if self.dialect != "legacy":  # the legacy service sends no duration
+        if self.notify_duration:
             params["duration"] = duration
         return params
 

@@ -15,6 +15,12 @@ free port, stopped after the test):
     emulator, for other settings (``camera_service_factory(cameras=4,
     idle_timeout=None)``); every emulator it made is stopped after the test.
 
+All three play the real services as observed (the emulator's default), with
+one difference: they push notifications on the current dialect too, as its
+documentation promises, so that tests of notification handling work. Pass
+``push_notifications=False`` to the factory to play the real current service
+exactly (it pushes nothing: code that must notice changes has to poll).
+
 The emulator is imported only when a fixture is used, so the plugin costs
 nothing at pytest start-up and needs PyJWT (the ``emulator`` extra) only then.
 """
@@ -40,6 +46,7 @@ def camera_service_factory() -> Iterator[Callable[..., CameraServiceEmulator]]:
     started: list[CameraServiceEmulator] = []
 
     def make(**kwargs: Any) -> CameraServiceEmulator:
+        kwargs.setdefault("push_notifications", True)
         emulator = CameraServiceEmulator(**kwargs)
         emulator.start()
         started.append(emulator)
