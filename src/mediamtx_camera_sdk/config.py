@@ -209,9 +209,9 @@ class Settings:
         """Merge constructor ``arguments`` with the environment and validate.
 
         An argument the application passed always wins over the environment,
-        field by field; ``url`` and ``host``/``port``/``use_ssl`` count as one
-        group (passing either side ignores ``MEDIAMTX_URL``, ``MEDIAMTX_HOST``,
-        ``MEDIAMTX_PORT`` and ``MEDIAMTX_USE_SSL``). ``explicit`` names the
+        field by field; where to connect is one choice: passing ``url`` ignores
+        ``MEDIAMTX_HOST``, ``MEDIAMTX_PORT`` and ``MEDIAMTX_USE_SSL``, passing
+        any of ``host``, ``port``, ``use_ssl`` ignores ``MEDIAMTX_URL``. ``explicit`` names the
         arguments the application passed; without it, an argument still at
         its default value counts as not passed.
 
@@ -227,8 +227,13 @@ class Settings:
         else:
             # An explicit None (``auth_token=None``) leaves the field to the environment.
             given = {k for k in explicit if values.get(k) is not None}
-        if given & _ENDPOINT_GROUP:
-            given |= _ENDPOINT_GROUP  # the application chose where to connect
+        # Where to connect is one choice: a URL, or host/port/use_ssl (field by
+        # field among themselves); passing one side ignores the other side's
+        # variables.
+        if given & _HOST_FIELDS:
+            given.add("url")
+        if "url" in given:
+            given |= _HOST_FIELDS
 
         def pick(name: str, env_value: object) -> None:
             if env_value is not None and name not in given:
@@ -263,8 +268,8 @@ class Settings:
 
 
 _FIELD_NAMES: Final[frozenset[str]] = frozenset(f.name for f in attrs.fields(Settings))
-#: Where to connect: ``url``, or ``host``, ``port`` and ``use_ssl`` (one choice).
-_ENDPOINT_GROUP: Final[frozenset[str]] = frozenset({"url", "host", "port", "use_ssl"})
+#: Where to connect, besides ``url``.
+_HOST_FIELDS: Final[frozenset[str]] = frozenset({"host", "port", "use_ssl"})
 _NULLABLE: Final[frozenset[str]] = frozenset(
     {"auth_token", "api_key", "max_retries", "url", "ssl_context", "heartbeat_interval"}
     | {"token_provider"}
