@@ -230,10 +230,10 @@ class Settings:
         # Where to connect is one choice: a URL, or host/port/use_ssl (field by
         # field among themselves); passing one side ignores the other side's
         # variables.
-        if given & _HOST_FIELDS:
-            given.add("url")
         if "url" in given:
             given |= _HOST_FIELDS
+        elif given & _HOST_FIELDS:
+            given.add("url")
 
         def pick(name: str, env_value: object) -> None:
             if env_value is not None and name not in given:
