@@ -343,6 +343,58 @@ def test_current_get_streams() -> None:
     assert spec_decode("get_streams", []) == []
 
 
+def test_current_get_streams_observed_object_and_round_trip() -> None:
+    payload = {
+        "streams": [
+            {
+                "name": "camera0",
+                "status": "active",
+                "source": "rtspSession",
+                "viewers": 1,
+                "start_time": T0,
+                "last_activity": "",
+                "bytes_sent": 5,
+            }
+        ],
+        "total": 1,
+        "active": 1,
+        "inactive": 0,
+        "timestamp": T1,
+    }
+    streams = spec_decode("get_streams", payload)
+    assert isinstance(streams, models.StreamList)
+    assert streams[0].start_time == T0_EPOCH
+    assert streams[0].last_activity is None
+    assert (streams.total, streams.active, streams.inactive, streams.timestamp) == (
+        1,
+        1,
+        0,
+        T1_EPOCH,
+    )
+    again = decode(models.StreamList, encode(streams))
+    assert again == streams
+    assert (again.total, again.timestamp) == (1, T1_EPOCH)
+    assert encode(spec_decode("get_streams", [{"name": "a"}])) == [{"name": "a"}]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "reason"),
+    [
+        ({"total": 1}, "streams", "is missing"),
+        ({"streams": {}}, "streams", "expected an array"),
+        ({"streams": [{"name": 1}]}, "streams[0].name", "expected a string"),
+        ({"streams": [], "active": "1"}, "active", "expected an integer"),
+        ({"streams": [], "timestamp": "now"}, "timestamp", "expected an ISO 8601 timestamp"),
+        ("streams", "", "expected an array or a StreamList object"),
+    ],
+)
+def test_malformed_stream_lists(payload: Any, field: str, reason: str) -> None:
+    with pytest.raises(ProtocolError) as info:
+        spec_decode("get_streams", payload)
+    assert info.value.data["field"] == field
+    assert reason in info.value.data["reason"]
+
+
 def test_current_get_metrics() -> None:
     metrics = spec_decode(
         "get_metrics",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mediamtx_camera_sdk import methods
+from mediamtx_camera_sdk import methods, models
 from mediamtx_camera_sdk._async._api import AsyncApi
 from mediamtx_camera_sdk._sync._api import SyncApi
 from mediamtx_camera_sdk.errors import InvalidParamsError
@@ -283,7 +283,9 @@ def test_spec_constants_used_by_the_generated_code_exist() -> None:
 
 
 def test_type_source_of_results() -> None:
-    assert gen_api._type_source(methods.GET_STREAMS.result) == "list[StreamInfo]"
+    assert gen_api._type_source(list[models.StreamInfo]) == "list[StreamInfo]"
+    assert gen_api._type_source(methods.GET_STREAMS.result) == "StreamList"
     assert gen_api._type_source(str) == "str"
-    assert gen_api._model_names(methods.GET_STREAMS.result) == {"StreamInfo"}
+    assert gen_api._model_names(list[models.StreamInfo]) == {"StreamInfo"}
+    assert gen_api._model_names(methods.GET_STREAMS.result) == {"StreamList"}
     assert gen_api._model_names(str) == set()

@@ -156,3 +156,28 @@ def test_all_lists_every_public_class() -> None:
     assert public <= set(models.__all__)
     for name in models.__all__:
         assert getattr(models, name).__doc__
+
+
+def test_stream_list_is_a_list_with_counters() -> None:
+    streams = [StreamInfo("camera0", ready=True), StreamInfo("camera1", status="inactive")]
+    derived = models.StreamList(streams)
+    assert isinstance(derived, list)
+    assert (derived.total, derived.active, derived.inactive) == (2, 1, 1)
+    assert derived.timestamp is None
+    assert derived.raw == []
+    explicit = models.StreamList(streams, total=5, active=3, inactive=2, timestamp=1.5)
+    assert (explicit.total, explicit.active, explicit.inactive, explicit.timestamp) == (
+        5,
+        3,
+        2,
+        1.5,
+    )
+    assert "total=2, active=1, inactive=1" in repr(derived)
+    assert models.StreamList() == []
+
+
+def test_stream_info_active_and_viewers() -> None:
+    assert StreamInfo("a", status="ACTIVE").active is True
+    assert StreamInfo("a", ready=False, status="active").active is False  # ready wins
+    assert StreamInfo("a").active is False
+    assert StreamInfo("a", viewers=2).reader_count == 2

@@ -139,7 +139,9 @@ def format_timestamp(seconds: float) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _structure_timestamp(value: Any, _: Any = None) -> float:
+def _structure_timestamp(value: Any, _: Any = None) -> float | None:
+    if value == "":
+        return None  # the current service's "no time yet"
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         try:
             return parse_timestamp(value)
@@ -340,7 +342,7 @@ def _hook(tp: Any) -> Hook:
         or _is_list(tp)
         or _is_dict(tp)
         or _is_model(tp)
-        or tp is models.CameraList
+        or tp in (models.CameraList, models.StreamList)
     ):
         raise TypeError(f"the converter cannot decode {tp!r}")
     return converter.get_structure_hook(tp)
@@ -379,6 +381,7 @@ class _Field:
     value_hook: Hook
     required: bool
     default: Callable[[], Any]
+    derive: Callable[[Mapping[str, Any]], Any] | None = None
 
     def fetch(self, data: Mapping[str, Any]) -> tuple[Any, tuple[str, ...]]:
         """The first source present and not null, and its path (else ``None``, the first)."""
@@ -480,8 +483,8 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
     other field is read when its member is present. A field the Python
     constructor requires but the wire may omit (``CameraInfo.name``) gets its
     default from :class:`_Defaults`. Fields with more than one wire source
-    (``session_id``, else ``filename``) are left to the wrapper, which has the
-    whole mapping; so is ``raw``.
+    (``session_id``, else ``filename``) or derived from other members are left to
+    the wrapper, which has the whole mapping; so is ``raw``.
     """
     hints = typing.get_type_hints(cls)
     name = cls.__name__
@@ -517,10 +520,11 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
             value_hook=_structure_timestamp if spec.timestamp else _hook(tp),
             required=required,
             default=_maker(fallback),
+            derive=spec.derive,
         )
         fields.append(field)
         direct = len(field.sources) == 1 and len(field.sources[0]) == 1
-        if not direct and (required or len(field.sources) > 1):
+        if spec.derive is not None or (not direct and (required or len(field.sources) > 1)):
             later.append(field)
             if not has_default:
                 defaults[field.name] = _ABSENT
@@ -549,9 +553,11 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
         for field in later:
             value, _path = field.fetch(data)
             if value is None:
-                if field.required:
-                    raise _Invalid("is missing")
-                value = field.default()
+                value = None if field.derive is None else field.derive(data)
+                if value is None:
+                    if field.required:
+                        raise _Invalid("is missing")
+                    value = field.default()
             else:
                 value = field.value_hook(value, field.type)
             object.__setattr__(obj, field.name, value)
@@ -589,33 +595,59 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
     return structure_plain
 
 
-def _structure_camera_list(data: Any, _: Any = None) -> models.CameraList:
-    if not isinstance(data, Mapping):
-        raise _Invalid(f"expected a CameraList object, got {_kind(data)}")
-    key = "cameras"
-    cameras = data.get("cameras")
-    if cameras is None:
-        missing = _Invalid("is null" if "cameras" in data else "is missing")
+def _list_members(
+    data: Mapping[str, Any], key: str, items: Hook, items_type: Any, others: Mapping[str, Hook]
+) -> tuple[list[Any], dict[str, Any]]:
+    """The required array ``key`` of a list result and its optional counters, by name."""
+    value = data.get(key)
+    if value is None:
+        missing = _Invalid("is null" if key in data else "is missing")
         missing.path.append(key)
         raise missing
     try:
-        items = _camera_items(cameras, _CAMERA_ITEMS)
-        key = "total"
-        total = data.get("total")
-        if total is not None:
-            total = _structure_int(total)
-        key = "connected"
-        connected = data.get("connected")
-        if connected is not None:
-            connected = _structure_int(connected)
+        decoded = items(value, items_type)
+        counters: dict[str, Any] = {}
+        for key, read in others.items():  # ``key``: the member being read, if it fails
+            member = data.get(key)
+            counters[key] = None if member is None else read(member, None)
     except _Invalid as exc:
         exc.path.append(key)
         raise
-    return models.CameraList(items, total=total, connected=connected, raw=data)
+    return decoded, counters
+
+
+def _structure_camera_list(data: Any, _: Any = None) -> models.CameraList:
+    if not isinstance(data, Mapping):
+        raise _Invalid(f"expected a CameraList object, got {_kind(data)}")
+    cameras, counters = _list_members(
+        data, "cameras", _camera_items, _CAMERA_ITEMS, _CAMERA_COUNTERS
+    )
+    return models.CameraList(cameras, raw=data, **counters)
+
+
+def _structure_stream_list(data: Any, _: Any = None) -> models.StreamList:
+    """``get_streams``: the documented array, or the current service's object around it."""
+    if isinstance(data, list):
+        return models.StreamList(_stream_items(data, _STREAM_ITEMS), raw=data)
+    if not isinstance(data, Mapping):
+        raise _Invalid(f"expected an array or a StreamList object, got {_kind(data)}")
+    streams, counters = _list_members(
+        data, "streams", _stream_items, _STREAM_ITEMS, _STREAM_COUNTERS
+    )
+    return models.StreamList(streams, raw=data, **counters)
 
 
 _CAMERA_ITEMS: Final = list[models.CameraInfo]
+_CAMERA_COUNTERS: Final[Mapping[str, Hook]] = {"total": _structure_int, "connected": _structure_int}
 _camera_items: Hook
+_STREAM_ITEMS: Final = list[models.StreamInfo]
+_STREAM_COUNTERS: Final[Mapping[str, Hook]] = {
+    "total": _structure_int,
+    "active": _structure_int,
+    "inactive": _structure_int,
+    "timestamp": _structure_timestamp,
+}
+_stream_items: Hook
 
 
 # --------------------------------------------------------------------------- encoding
@@ -680,6 +712,17 @@ def _unstructure_camera_list(obj: models.CameraList) -> dict[str, Any]:
     return out
 
 
+def _unstructure_stream_list(obj: models.StreamList) -> Any:
+    items = [converter.unstructure(s) for s in obj]
+    if not isinstance(obj.raw, Mapping):
+        return items  # the documented shape: a bare array
+    out = _deep_copy_mapping(obj.raw)
+    out.update(streams=items, total=obj.total, active=obj.active, inactive=obj.inactive)
+    if obj.timestamp is not None:
+        out["timestamp"] = format_timestamp(obj.timestamp)
+    return out
+
+
 # --------------------------------------------------------------------------- the converter
 
 for _tp in (str, int, float, bool):
@@ -691,9 +734,12 @@ converter.register_structure_hook_factory(_is_list, _list_hook)
 converter.register_structure_hook_factory(_is_dict, _dict_hook)
 converter.register_structure_hook_factory(_is_model, _model_hook)
 converter.register_structure_hook(models.CameraList, _structure_camera_list)
+converter.register_structure_hook(models.StreamList, _structure_stream_list)
 converter.register_unstructure_hook_factory(attrs.has, _compile_encoder)
 converter.register_unstructure_hook(models.CameraList, _unstructure_camera_list)
+converter.register_unstructure_hook(models.StreamList, _unstructure_stream_list)
 _camera_items = _hook(_CAMERA_ITEMS)
+_stream_items = _hook(_STREAM_ITEMS)
 
 
 #: ``decode``'s own cache of the converter's hooks (a dict lookup, not a dispatch).

@@ -52,7 +52,7 @@ from .models import (
     SnapshotFileInfo,
     SnapshotInfo,
     StorageInfo,
-    StreamInfo,
+    StreamList,
     StreamStartResult,
     StreamStatus,
     StreamStopResult,
@@ -726,10 +726,10 @@ GET_STREAM_STATUS: Final = MethodSpec[StreamStatus](
     raises=(_NOT_FOUND,),
 )
 
-GET_STREAMS: Final = MethodSpec[list[StreamInfo]](
+GET_STREAMS: Final = MethodSpec[StreamList](
     name="get_streams",
-    result=list[StreamInfo],
-    summary="List the MediaMTX streams (paths) with their readiness and readers.",
+    result=StreamList,
+    summary="List the MediaMTX streams (paths) with their readiness and readers, and counts.",
     dialects=_BOTH,
     read_only=True,
 )

@@ -12,7 +12,12 @@ Conventions shared by all models:
   whatever the service calls the camera: ``camera0`` (current dialect) or
   ``/dev/video0`` (legacy dialect).
 - Timestamps are floats, seconds since the Unix epoch (UTC), parsed from the
-  service's ISO 8601 strings; ``None`` when the service did not send one.
+  service's ISO 8601 strings (or unix numbers); ``None`` when the service did
+  not send one (the current service sends ``""`` for "no time yet").
+- Both the documented result shapes and the ones the real services send
+  (docs/protocol.md, "The current service as it really behaves") decode: a
+  model has the fields of both, and the ones a reply did not fill are ``None``
+  (or empty).
 - Status values stay plain strings so that a value a newer service adds is
   passed through rather than rejected; the documented values are listed in the
   ``*Status`` enums below (they are ``str`` subclasses, so ``==`` works both ways).
@@ -24,7 +29,8 @@ Conventions shared by all models:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
@@ -66,6 +72,7 @@ __all__ = [
     "SnapshotStatus",
     "StorageInfo",
     "StreamInfo",
+    "StreamList",
     "StreamMetrics",
     "StreamMetricsSummary",
     "StreamSource",
@@ -117,6 +124,9 @@ class _Wire:
             field holds epoch seconds as a float.
         encode: whether :func:`~mediamtx_camera_sdk._convert.encode` writes the field
             (off for fields derived from other ones).
+        derive: when no source is present, a function of the whole wire mapping
+            that gives the value from other members (``None``: nothing to give),
+            for the shapes a real service sends instead of the documented one.
     """
 
     sources: tuple[tuple[str, ...], ...] = ()
@@ -124,6 +134,7 @@ class _Wire:
     missing: Any = _NO_DEFAULT
     timestamp: bool = False
     encode: bool = True
+    derive: Callable[[Mapping[str, Any]], Any] | None = None
 
 
 def _wire(
@@ -132,6 +143,7 @@ def _wire(
     missing: Any = _NO_DEFAULT,
     timestamp: bool = False,
     encode: bool = True,
+    derive: Callable[[Mapping[str, Any]], Any] | None = None,
 ) -> dict[str, _Wire]:
     """Build attrs field metadata describing how a field maps onto the wire.
 
@@ -141,7 +153,12 @@ def _wire(
     paths = tuple((s,) if isinstance(s, str) else tuple(s) for s in sources)
     return {
         _WIRE_KEY: _Wire(
-            sources=paths, required=required, missing=missing, timestamp=timestamp, encode=encode
+            sources=paths,
+            required=required,
+            missing=missing,
+            timestamp=timestamp,
+            encode=encode,
+            derive=derive,
         )
     }
 
@@ -347,13 +364,19 @@ class CameraList(list[CameraInfo]):
 
 @attrs.define(slots=True)
 class CameraCapabilities(_DeviceAlias):
-    """``get_camera_capabilities``: formats, resolutions and frame rates a camera offers."""
+    """``get_camera_capabilities``: formats, resolutions and frame rates a camera offers.
+
+    The current service also sends ``capabilities`` (the device's V4L2
+    capability words, e.g. ``"Video Capture"``) and ``frame_rates``.
+    """
 
     device_path: str = attrs.field(metadata=_wire("device"))
     formats: list[str] = attrs.field(factory=list)
     resolutions: list[str] = attrs.field(factory=list)
     fps_options: list[int] = attrs.field(factory=list)
     validation_status: str | None = None
+    capabilities: list[str] = attrs.field(factory=list)
+    frame_rates: list[Any] = attrs.field(factory=list)
     raw: Mapping[str, Any] = _raw_field()
 
 
@@ -441,13 +464,25 @@ class SnapshotInfo(_DeviceAlias):
 
 @attrs.define(slots=True)
 class FileInfo:
-    """One file of a ``list_recordings``/``list_snapshots`` page."""
+    """One file of a ``list_recordings``/``list_snapshots`` page.
+
+    The current service also names the camera (``device_path``) and, for
+    recordings, the ``duration`` and ``format``.
+    """
 
     filename: str
     file_size: int | None = None
     modified_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     download_url: str | None = None
+    device_path: str | None = attrs.field(default=None, metadata=_wire("device"))
+    duration: float | None = None
+    format: str | None = None
     raw: Mapping[str, Any] = _raw_field()
+
+    @property
+    def device(self) -> str | None:
+        """The camera the file is from, when the service says (same as ``device_path``)."""
+        return self.device_path
 
 
 @attrs.define(slots=True)
@@ -491,7 +526,15 @@ class SnapshotFileInfo:
     file_size: int | None = None
     created_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     download_url: str | None = None
+    format: str | None = None
+    resolution: str | None = None
+    device_path: str | None = attrs.field(default=None, metadata=_wire("device"))
     raw: Mapping[str, Any] = _raw_field()
+
+    @property
+    def device(self) -> str | None:
+        """The camera the snapshot is from, when the service says (same as ``device_path``)."""
+        return self.device_path
 
 
 @attrs.define(slots=True)
@@ -509,7 +552,11 @@ class DeleteResult:
 
 @attrs.define(slots=True)
 class StreamStartResult(_DeviceAlias):
-    """``start_streaming``. ``auto_close_after`` is passed through as sent (number or text)."""
+    """``start_streaming``. ``auto_close_after`` is passed through as sent (number or text).
+
+    The current service also sends the ``ffmpeg_command`` it runs, a ``format``
+    and a ``message`` (both often ``""``).
+    """
 
     device_path: str = attrs.field(metadata=_wire("device"))
     status: str
@@ -517,6 +564,9 @@ class StreamStartResult(_DeviceAlias):
     stream_url: str | None = None
     start_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     auto_close_after: float | str | None = None
+    ffmpeg_command: str | None = None
+    format: str | None = None
+    message: str | None = None
     raw: Mapping[str, Any] = _raw_field()
 
 
@@ -580,7 +630,13 @@ class StreamMetrics:
 
 @attrs.define(slots=True)
 class StreamStatus(_DeviceAlias):
-    """``get_stream_status``. ``status`` values are listed in :class:`StreamState`."""
+    """``get_stream_status``. ``status`` values are listed in :class:`StreamState`.
+
+    The documented shape nests ``ffmpeg_process``, ``mediamtx_path`` and
+    ``metrics``; the current service sends a flat one instead: ``stream_url``,
+    ``viewers``, ``start_time``, ``last_activity`` and ``bytes_sent`` (and
+    ``status: "PENDING"``, a word outside the documented ones).
+    """
 
     device_path: str = attrs.field(metadata=_wire("device"))
     status: str
@@ -589,6 +645,11 @@ class StreamStatus(_DeviceAlias):
     ffmpeg_process: FfmpegProcess | None = None
     mediamtx_path: MediamtxPath | None = None
     metrics: StreamMetrics | None = None
+    stream_url: str | None = None
+    viewers: int | None = None
+    start_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    last_activity: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    bytes_sent: int | None = None
     raw: Mapping[str, Any] = _raw_field()
 
 
@@ -608,6 +669,9 @@ class StreamInfo:
     ``source`` is a :class:`StreamSource` (the legacy ``{type, id}``), a string when
     a service sends one, or ``None`` (legacy ``null``: no source yet). ``readers``
     is a count or a list of reader descriptions; :attr:`reader_count` reads both.
+    The current service sends ``status`` (``"active"``/``"inactive"``),
+    ``viewers``, ``start_time`` and ``last_activity`` instead of ``ready`` and
+    ``readers``.
     """
 
     name: str
@@ -615,14 +679,65 @@ class StreamInfo:
     ready: bool | None = None
     readers: int | list[Any] | None = None
     bytes_sent: int | None = None
+    status: str | None = None
+    viewers: int | None = None
+    start_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
+    last_activity: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     raw: Mapping[str, Any] = _raw_field()
 
     @property
     def reader_count(self) -> int | None:
-        """The number of readers, whichever form the service used."""
+        """The number of readers (or viewers), whichever form the service used."""
         if isinstance(self.readers, list):
             return len(self.readers)
-        return self.readers
+        return self.viewers if self.readers is None else self.readers
+
+    @property
+    def active(self) -> bool:
+        """Whether the stream is up: ``ready`` (legacy, documented) or ``status`` ``active``."""
+        if self.ready is not None:
+            return self.ready
+        return self.status is not None and self.status.lower() == "active"
+
+
+class StreamList(list[StreamInfo]):
+    """The streams of ``get_streams``: a list, plus the service's counters.
+
+    The documented result (and the legacy one) is a bare array of streams; the
+    current service sends ``{"streams": [...], "total", "active", "inactive",
+    "timestamp"}``. Both decode into this list.
+
+    Attributes:
+        total: the number of streams (``len(self)`` when not sent).
+        active: how many are up (counted from the items when not sent).
+        inactive: how many are not (``total - active`` when not sent).
+        timestamp: when the service made the list (epoch seconds), if it says.
+        raw: the whole wire result (the array itself for the documented shape).
+    """
+
+    __slots__ = ("active", "inactive", "raw", "timestamp", "total")
+
+    def __init__(
+        self,
+        streams: list[StreamInfo] | tuple[StreamInfo, ...] = (),
+        total: int | None = None,
+        active: int | None = None,
+        inactive: int | None = None,
+        timestamp: float | None = None,
+        raw: Mapping[str, Any] | list[Any] | None = None,
+    ) -> None:
+        super().__init__(streams)
+        self.total: int = len(self) if total is None else total
+        self.active: int = sum(1 for s in self if s.active) if active is None else active
+        self.inactive: int = self.total - self.active if inactive is None else inactive
+        self.timestamp: float | None = timestamp
+        self.raw: Mapping[str, Any] | list[Any] = [] if raw is None else raw
+
+    def __repr__(self) -> str:
+        return (
+            f"StreamList({list.__repr__(self)}, total={self.total}, active={self.active}, "
+            f"inactive={self.inactive})"
+        )
 
 
 # --------------------------------------------------------------------------- server
@@ -713,7 +828,9 @@ class ServerStatus:
     ``components``); the legacy one nests ``server {status, uptime, version,
     connections}`` and ``mediamtx {status, connected}``. Both land in the same
     fields: ``status``, ``uptime`` and ``version`` are read from the top level or
-    from ``server``; ``connections`` and ``mediamtx`` are legacy-only.
+    from ``server``; ``connections`` and ``mediamtx`` are legacy-only. The
+    current service's ``get_system_status`` sends ``status`` (e.g.
+    ``"partial"``), ``available_cameras``, ``discovery_active`` and ``message``.
     """
 
     status: str = attrs.field(metadata=_wire("status", ("server", "status")))
@@ -724,6 +841,9 @@ class ServerStatus:
     components: dict[str, Any] = attrs.field(factory=dict)
     connections: int | None = attrs.field(default=None, metadata=_wire(("server", "connections")))
     mediamtx: MediamtxStatus | None = None
+    available_cameras: list[str] = attrs.field(factory=list)
+    discovery_active: bool | None = None
+    message: str | None = None
     raw: Mapping[str, Any] = _raw_field()
 
 
@@ -756,26 +876,75 @@ class StorageInfo:
     raw: Mapping[str, Any] = _raw_field()
 
 
+def _leading_number(text: Any) -> float | None:
+    """The number a text such as ``"7 days"`` or ``"1.5 GB"`` starts with."""
+    if not isinstance(text, str):
+        return None
+    match = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)", text)
+    return float(match.group(1)) if match else None
+
+
+def _max_age_days(data: Mapping[str, Any]) -> int | None:
+    days = _leading_number(data.get("max_age"))
+    return None if days is None or not days.is_integer() else int(days)
+
+
+def _max_size_gb(data: Mapping[str, Any]) -> float | None:
+    return _leading_number(data.get("max_size"))
+
+
 @attrs.define(slots=True)
 class RetentionPolicy:
-    """``set_retention_policy``: the policy now in force."""
+    """``set_retention_policy``: the policy now in force.
+
+    The documented result echoes ``enabled``, ``max_age_days`` and
+    ``max_size_gb``. The current service sends ``success``, and the limits as
+    text instead, ``max_age`` (``"7 days"``) and ``max_size`` (``"1 GB"``, ``""``
+    when unset): ``max_age_days`` and ``max_size_gb`` are then read from those
+    texts, and ``enabled`` is ``None`` (not echoed).
+    """
 
     policy_type: str
-    enabled: bool
-    max_age_days: int | None = None
-    max_size_gb: float | None = None
+    enabled: bool | None = None
+    max_age_days: int | None = attrs.field(default=None, metadata=_wire(derive=_max_age_days))
+    max_size_gb: float | None = attrs.field(default=None, metadata=_wire(derive=_max_size_gb))
     message: str | None = None
+    success: bool | None = None
+    max_age: str | None = None
+    max_size: str | None = None
     raw: Mapping[str, Any] = _raw_field()
+
+
+def _cleanup_executed(data: Mapping[str, Any]) -> bool | None:
+    status = data.get("status")
+    return status.upper() == "SUCCESS" if isinstance(status, str) else None
+
+
+def _files_deleted(data: Mapping[str, Any]) -> int | None:
+    counts = [data.get("recordings_removed"), data.get("snapshots_removed")]
+    numbers = [n for n in counts if isinstance(n, int) and not isinstance(n, bool)]
+    return sum(numbers) if numbers else None
 
 
 @attrs.define(slots=True)
 class CleanupResult:
-    """``cleanup_old_files``. ``space_freed`` is in bytes."""
+    """``cleanup_old_files``. ``space_freed`` is in bytes.
 
-    cleanup_executed: bool
-    files_deleted: int | None = None
+    The documented result has ``cleanup_executed`` and ``files_deleted``; the
+    current service sends ``status`` (``"SUCCESS"``), ``recordings_removed`` and
+    ``snapshots_removed`` instead. Then ``cleanup_executed`` says whether
+    ``status`` is ``SUCCESS`` and ``files_deleted`` is the sum of the two counts.
+    """
+
+    cleanup_executed: bool | None = attrs.field(
+        default=None, metadata=_wire(derive=_cleanup_executed)
+    )
+    files_deleted: int | None = attrs.field(default=None, metadata=_wire(derive=_files_deleted))
     space_freed: int | None = None
     message: str | None = None
+    recordings_removed: int | None = None
+    snapshots_removed: int | None = None
+    status: str | None = None
     raw: Mapping[str, Any] = _raw_field()
 
 

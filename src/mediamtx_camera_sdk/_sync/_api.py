@@ -31,7 +31,7 @@ from ..models import (
     SnapshotFileInfo,
     SnapshotInfo,
     StorageInfo,
-    StreamInfo,
+    StreamList,
     StreamStartResult,
     StreamStatus,
     StreamStopResult,
@@ -547,8 +547,8 @@ class SyncApi:
         params = methods.GET_STREAM_STATUS.build_params(device_path=device_path)
         return self._invoke(methods.GET_STREAM_STATUS, params, timeout)
 
-    def get_streams(self, *, timeout: float | None = None) -> list[StreamInfo]:
-        """List the MediaMTX streams (paths) with their readiness and readers.
+    def get_streams(self, *, timeout: float | None = None) -> StreamList:
+        """List the MediaMTX streams (paths) with their readiness and readers, and counts.
 
         Lowest role: viewer (legacy service: none). Dialects: current and legacy. Read-only: safe to
         repeat.
@@ -557,7 +557,7 @@ class SyncApi:
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
-            list[StreamInfo]: the decoded result.
+            StreamList: the decoded result.
 
         Raises:
             AuthenticationError: not authenticated, or the token expired.
