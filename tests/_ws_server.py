@@ -32,6 +32,18 @@ T = TypeVar("T")
 #: Path that the server refuses with HTTP 403.
 REJECT_PATH = "/reject"
 
+#: Frames the protocol forbids (hex, for ``!raw``), each with the close code a
+#: client answers it with, the same on every transport (websockets' codes):
+#: 1002 (protocol error) for the framing, 1007 (invalid data) for text or a
+#: close reason that is not UTF-8.
+FORBIDDEN_FRAMES: dict[str, tuple[str, int]] = {
+    "ping-of-126-bytes": ("897e007e" + "61" * 126, 1002),  # control frames: 125 at most
+    "reserved-opcode": ("8300", 1002),
+    "rsv1-set": ("c1026869", 1002),  # no extension was negotiated
+    "text-not-utf8": ("8102fffe", 1007),
+    "close-reason-not-utf8": ("880403e8fffe", 1007),
+}
+
 
 class WsServer:
     """A command/echo WebSocket server on a private loop in a daemon thread."""

@@ -22,6 +22,7 @@ import trustme
 from websockets.server import ServerProtocol
 
 from _ws_server import (
+    FORBIDDEN_FRAMES,
     REJECT_PATH,
     RawServer,
     SilentServer,
@@ -401,18 +402,6 @@ def test_a_masked_server_frame_is_a_protocol_error() -> None:
         error = reader.end(0.2 + 5)
         assert "broke the WebSocket protocol" in str(error)
         assert error.data["code"] == 1002
-
-
-#: Frames the protocol forbids (hex, as the server writes them) and the close
-#: code the client must answer with: the same as the async transports'
-#: (websockets): 1002 for the framing, 1007 for text that is not UTF-8.
-FORBIDDEN_FRAMES = {
-    "ping-of-126-bytes": ("897e007e" + "61" * 126, 1002),
-    "reserved-opcode": ("8300", 1002),
-    "rsv1-set": ("c1026869", 1002),
-    "text-not-utf8": ("8102fffe", 1007),
-    "close-reason-not-utf8": ("880403e8fffe", 1007),
-}
 
 
 @pytest.mark.parametrize("frame", list(FORBIDDEN_FRAMES))
