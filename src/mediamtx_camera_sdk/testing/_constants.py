@@ -139,6 +139,9 @@ TOPICS: Final[tuple[str, ...]] = (
 )
 
 RECORDING_FORMATS: Final[tuple[str, ...]] = ("fmp4", "mp4", "mkv")
+#: The port ``mediamtx-camera emulator`` listens on: the SDK's default port
+#: (docs/configuration.md), so a client given only a token finds it.
+CLI_PORT: Final = 8080
 SERVICE_NAME: Final = "MediaMTX Camera Service"
 SERVICE_VERSION: Final = "2.4.0-emulator"
 LEGACY_SERVICE_VERSION: Final = "1.0.0-emulator"
