@@ -181,3 +181,118 @@ def test_stream_info_active_and_viewers() -> None:
     assert StreamInfo("a", ready=False, status="active").active is False  # ready wins
     assert StreamInfo("a").active is False
     assert StreamInfo("a", viewers=2).reader_count == 2
+
+
+# --------------------------------------------------------------------------- the 1.0 constructors
+
+
+def test_camera_info_as_the_1_0_sdk_builds_it_by_keyword_and_position() -> None:
+    by_keyword = CameraInfo(
+        device_path="/dev/video0",
+        name="USB Camera",
+        capabilities=["1920x1080", "1280x720"],
+        status="CONNECTED",
+        stream_url="rtsp://localhost:8554/camera0",
+    )
+    by_position = CameraInfo(
+        "/dev/video0",
+        "USB Camera",
+        ["1920x1080", "1280x720"],
+        "CONNECTED",
+        "rtsp://localhost:8554/camera0",
+    )
+    for info in (by_keyword, by_position):
+        assert info.device_path == "/dev/video0"
+        assert info.name == "USB Camera"
+        assert info.capabilities == ["1920x1080", "1280x720"]
+        assert info.status == "CONNECTED"
+        assert info.stream_url == "rtsp://localhost:8554/camera0"
+        assert (info.resolution, info.fps, info.streams, info.formats) == (None, None, None, [])
+    assert by_keyword == by_position
+    assert (
+        CameraInfo(device_path="c0", name="n", capabilities=[], status="ERROR").stream_url is None
+    )
+
+
+def test_recording_info_as_the_1_0_sdk_builds_it_by_keyword_and_position() -> None:
+    by_keyword = RecordingInfo(
+        device_path="/dev/video0",
+        recording_id="rec-1",
+        filename="rec-1.mp4",
+        start_time=1700000000.0,
+        duration=60.0,
+        status="completed",
+    )
+    by_position = RecordingInfo(
+        "/dev/video0", "rec-1", "rec-1.mp4", 1700000000.0, 60.0, "completed"
+    )
+    for info in (by_keyword, by_position):
+        assert (info.device_path, info.recording_id, info.filename) == (
+            "/dev/video0",
+            "rec-1",
+            "rec-1.mp4",
+        )
+        assert (info.start_time, info.duration, info.status) == (1700000000.0, 60.0, "completed")
+        assert (info.format, info.end_time, info.file_size) == (None, None, None)
+    defaults = RecordingInfo(
+        device_path="camera0", recording_id="r", filename="r.mp4", start_time=1.0
+    )
+    assert (defaults.duration, defaults.status) == (None, "active")
+
+
+def test_snapshot_info_as_the_1_0_sdk_builds_it_by_keyword_and_position() -> None:
+    by_keyword = SnapshotInfo(
+        device_path="/dev/video0", filename="s.jpg", timestamp=1700000000.5, size_bytes=2048
+    )
+    by_position = SnapshotInfo("/dev/video0", "s.jpg", 1700000000.5, 2048)
+    for info in (by_keyword, by_position):
+        assert (info.device_path, info.filename, info.timestamp) == (
+            "/dev/video0",
+            "s.jpg",
+            1700000000.5,
+        )
+        assert info.size_bytes == 2048
+        assert info.file_size == 2048  # one value, two names
+        assert info.status == "SUCCESS"  # a snapshot built by hand was taken
+        assert info.succeeded
+        assert (info.file_path, info.format, info.quality, info.error) == (None, None, None, None)
+    assert by_keyword == by_position
+    without_size = SnapshotInfo("/dev/video0", "s.jpg", 1.0)
+    assert (without_size.size_bytes, without_size.file_size) == (None, None)
+    without_size.size_bytes = 10
+    assert without_size.file_size == 10
+    without_size.file_size = 11
+    assert without_size.size_bytes == 11
+
+
+def test_snapshot_info_keeps_this_sdks_own_order_and_names() -> None:
+    ours = SnapshotInfo("camera0", "s.jpg", "FAILED", 2.0, 0, "/x/s.jpg", "jpg", 85, "no camera")
+    assert (ours.status, ours.timestamp, ours.file_size, ours.file_path) == (
+        "FAILED",
+        2.0,
+        0,
+        "/x/s.jpg",
+    )
+    assert (ours.format, ours.quality, ours.error) == ("jpg", 85, "no camera")
+    assert SnapshotInfo("camera0", "s.jpg", status="completed", file_size=3).size_bytes == 3
+    assert SnapshotInfo("camera0", "s.jpg", file_size=3, size_bytes=3).file_size == 3
+    with pytest.raises(TypeError, match="one value"):
+        SnapshotInfo("camera0", "s.jpg", file_size=3, size_bytes=4)
+    with pytest.raises(TypeError, match="multiple values"):
+        SnapshotInfo("camera0", "s.jpg", 1.0, timestamp=2.0)
+    with pytest.raises(TypeError, match="positional"):
+        SnapshotInfo("camera0", "s.jpg", 1.0, 2, 3)
+    with pytest.raises(TypeError):
+        SnapshotInfo("camera0")  # type: ignore[call-arg]
+
+
+def test_models_built_by_hand_read_back_every_field_as_given() -> None:
+    rec = RecordingInfo("camera0", "id", "f.mp4", None, None, "STOPPED", format="mp4", file_size=9)
+    assert (rec.status, rec.format, rec.file_size) == ("STOPPED", "mp4", 9)
+    cam = CameraInfo("camera0", "n", ["YUYV"], "DISCONNECTED", None, resolution="640x480", fps=15)
+    assert (cam.status, cam.resolution, cam.fps, cam.capabilities) == (
+        "DISCONNECTED",
+        "640x480",
+        15,
+        ["YUYV"],
+    )

@@ -432,7 +432,21 @@ class RecordingInfo(_DeviceAlias):
 # --------------------------------------------------------------------------- snapshots
 
 
-@attrs.define(slots=True)
+#: ``SnapshotInfo``'s fields after ``filename``, in order, for positional arguments.
+_SNAPSHOT_POSITIONAL: Final[tuple[str, ...]] = (
+    "status",
+    "timestamp",
+    "file_size",
+    "file_path",
+    "format",
+    "quality",
+    "error",
+)
+#: The same in the 1.0 SDK's order: ``SnapshotInfo(device_path, filename, timestamp, size_bytes)``.
+_SNAPSHOT_POSITIONAL_1_0: Final[tuple[str, ...]] = ("timestamp", "file_size")
+
+
+@attrs.define(slots=True, init=False)
 class SnapshotInfo(_DeviceAlias):
     """The result of ``take_snapshot`` in either dialect.
 
@@ -440,11 +454,18 @@ class SnapshotInfo(_DeviceAlias):
     one ``status: "completed"``, ``format`` and ``quality``. A legacy failure result
     (``status: FAILED`` with an ``error`` string) is turned into an exception by
     the client, so a returned snapshot normally exists; :attr:`succeeded` says so.
+
+    Built by hand, it takes this SDK's fields in order, ``SnapshotInfo(device_path,
+    filename, status, timestamp=None, file_size=None, ...)``, and the 1.0 SDK's
+    ``SnapshotInfo(device_path, filename, timestamp, size_bytes=None)`` too: a
+    third positional argument that is not a string is the timestamp. ``size_bytes``
+    is another name of ``file_size`` (one value). Without a status, a hand-made
+    snapshot is one that was taken (``"SUCCESS"``).
     """
 
     device_path: str = attrs.field(metadata=_wire("device"))
     filename: str
-    status: str
+    status: str = attrs.field(default="SUCCESS", metadata=_wire(required=True))
     timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     file_size: int | None = None
     file_path: str | None = None
@@ -452,6 +473,41 @@ class SnapshotInfo(_DeviceAlias):
     quality: int | None = None
     error: str | None = None
     raw: Mapping[str, Any] = _raw_field()
+
+    def __init__(
+        self,
+        device_path: str,
+        filename: str,
+        *args: Any,
+        size_bytes: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        names = _SNAPSHOT_POSITIONAL
+        if args and not isinstance(args[0], str):
+            names = _SNAPSHOT_POSITIONAL_1_0  # the 1.0 order: a timestamp, then the size
+        if len(args) > len(names):
+            raise TypeError(
+                f"SnapshotInfo() takes at most {len(names) + 2} positional arguments "
+                f"({len(args) + 2} given)"
+            )
+        for name, value in zip(names, args, strict=False):
+            if name in kwargs:
+                raise TypeError(f"SnapshotInfo() got multiple values for argument {name!r}")
+            kwargs[name] = value
+        if size_bytes is not None:
+            if kwargs.get("file_size", size_bytes) != size_bytes:
+                raise TypeError("SnapshotInfo(): size_bytes and file_size are one value")
+            kwargs["file_size"] = size_bytes
+        self.__attrs_init__(device_path, filename, **kwargs)
+
+    @property
+    def size_bytes(self) -> int | None:
+        """The file size in bytes: the 1.0 SDK's name of :attr:`file_size`."""
+        return self.file_size
+
+    @size_bytes.setter
+    def size_bytes(self, value: int | None) -> None:
+        self.file_size = value
 
     @property
     def succeeded(self) -> bool:
