@@ -87,7 +87,7 @@ def sdk_tasks() -> list[str]:
 async def wait_until(
     predicate: Callable[[], Any], what: str, timeout: float = HANG, *, poll: float = 0.005
 ) -> Any:
-    """Re-check ``predicate`` until it holds (for states nothing signals); fail after ``timeout``."""
+    """Re-check ``predicate`` until it holds (states nothing signals); fail after ``timeout``."""
     with anyio.move_on_after(timeout):
         while True:
             value = predicate()
@@ -172,7 +172,7 @@ class SilentServer:
         while not self._stopped.is_set():
             try:
                 conn, _ = self._listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
