@@ -357,6 +357,33 @@ def test_by_default_only_the_defects_differ(replay_of: Callable[..., Replay]) ->
     assert set(differing) <= CURRENT_DEFECTS, differing
 
 
+SHARED = Path(__file__).parent.parent / "fixtures" / "transcripts"
+
+
+@pytest.mark.parametrize(("mine", "shared"), [("current", "current"), ("legacy", "legacy")])
+def test_the_replay_covers_the_projects_recorded_replies(mine: str, shared: str) -> None:
+    """Every reply in ``tests/fixtures/transcripts`` (the SDK's decoding fixtures) is replayed here.
+
+    That extraction has no camera changes between the requests, which a replay
+    needs, so this one is separate; both come from the same probe runs. The
+    legacy replay covers the runs against a working MediaMTX and the one where
+    MediaMTX is down (the others need a missing FFmpeg or a never-ready path).
+    """
+    path = SHARED / f"{shared}.json"
+    if not path.exists():
+        pytest.skip("tests/fixtures/transcripts not present")
+    ours = {json.dumps(r.get("reply"), sort_keys=True) for r in load(f"{mine}_transcript.json")}
+    theirs = json.loads(path.read_text("utf-8"))
+    replayed = [
+        r
+        for r in theirs
+        if r.get("reply") is not None and str(r.get("run", "1)")).startswith(("1)", "5)"))
+    ]
+    assert replayed
+    missing = [r for r in replayed if json.dumps(r["reply"], sort_keys=True) not in ours]
+    assert not missing, missing[:3]
+
+
 def test_shape_comparison_sees_differences() -> None:
     recorded = {"result": {"a": 1, "b": [{"c": "x"}], "d": None}}
     assert shape_problems(recorded, {"result": {"a": 2, "b": [{"c": "y"}], "d": None}}) == []
