@@ -14,7 +14,9 @@ from mediamtx_camera_sdk.errors import (
     CallTimeoutError,
     ConnectionError,
     InternalServerError,
+    MediaMTXError,
     PermissionDeniedError,
+    RateLimitedError,
 )
 
 
@@ -171,7 +173,8 @@ def test_auth_failure_on_first_connect_is_final() -> None:
     assert log == [F.Open, F.Authenticate, F.Close]
 
 
-def test_auth_failure_on_reconnect_backs_off_and_eventually_raises() -> None:
+def test_refused_credential_on_reconnect_without_provider_is_final() -> None:
+    """A static credential refused after a reconnect will be refused again: stop at once."""
     log: list[F.Op] = []
 
     def perform(op: F.Op) -> Any:
@@ -183,15 +186,95 @@ def test_auth_failure_on_reconnect_backs_off_and_eventually_raises() -> None:
     with pytest.raises(AuthenticationError, match="revoked"):
         drive(
             F.connect_flow(
-                settings(auth_token="t", max_retries=2),
+                settings(auth_token="t", max_retries=None),
                 fixed_backoff(),
                 reconnecting=True,
                 restore=no_restore,
             ),
             perform,
         )
-    assert [op.seconds for op in log if isinstance(op, F.Sleep)] == [1.0, 2.0]
+    assert [type(op) for op in log] == [F.Open, F.Authenticate, F.Close]
+
+
+def test_refused_credential_on_reconnect_asks_the_provider_once_more_then_stops() -> None:
+    log: list[F.Op] = []
+
+    def perform(op: F.Op) -> Any:
+        log.append(op)
+        if isinstance(op, F.Authenticate):
+            raise AuthenticationError("revoked", code=-32001)
+        return "fresh" if isinstance(op, F.FetchToken) else None
+
+    with pytest.raises(AuthenticationError, match="revoked"):
+        drive(
+            F.connect_flow(
+                settings(token_provider=lambda: "x", max_retries=None),
+                fixed_backoff(),
+                reconnecting=True,
+                restore=no_restore,
+            ),
+            perform,
+        )
+    assert sum(isinstance(op, F.FetchToken) for op in log) == 2
+    assert sum(isinstance(op, F.Close) for op in log) == 2
+    assert [op.seconds for op in log if isinstance(op, F.Sleep)] == [1.0]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        InternalServerError("busy", code=-32603),
+        MediaMTXError("media server down", code=-32050),
+        RateLimitedError("slow down", code=-32040, data={"retry_after_ms": 250}),
+        CallTimeoutError("authenticate got no reply within 1 s"),
+    ],
+)
+def test_transient_errors_while_reauthenticating_are_retried_with_backoff(error) -> None:
+    attempts = []
+
+    def perform(op: F.Op) -> Any:
+        if isinstance(op, F.Authenticate):
+            attempts.append(op)
+            if len(attempts) < 4:
+                raise error
+            return {"authenticated": True}
+        return "restored" if isinstance(op, F.Call) else None
+
+    def restore() -> F.Flow:
+        return (yield F.Call("get_camera_list"))
+
+    result, log = drive(
+        F.connect_flow(
+            settings(auth_token="t", max_retries=None),
+            fixed_backoff(),
+            reconnecting=True,
+            restore=restore,
+        ),
+        perform,
+    )
+    assert result == "restored"
     assert sum(isinstance(op, F.Close) for op in log) == 3
+    sleeps = [op.seconds for op in log if isinstance(op, F.Sleep)]
+    expected = [0.25] * 3 if isinstance(error, RateLimitedError) else [1.0, 2.0, 4.0]
+    assert sleeps == expected
+
+
+def test_giving_up_says_how_many_attempts_failed() -> None:
+    def perform(op: F.Op) -> Any:
+        if isinstance(op, F.Open):
+            raise ConnectionError("refused")
+        return None
+
+    with pytest.raises(ConnectionError, match=r"refused \(gave up after 3 attempts\)"):
+        drive(
+            F.connect_flow(
+                settings(auth_token="t", max_retries=2),
+                fixed_backoff(),
+                reconnecting=False,
+                restore=no_restore,
+            ),
+            perform,
+        )
 
 
 def test_call_retried_once_after_token_expiry_with_provider() -> None:
@@ -208,12 +291,20 @@ def test_call_retried_once_after_token_expiry_with_provider() -> None:
             return ["ok"]
         if isinstance(op, F.FetchToken):
             return next(tokens)
+        if isinstance(op, F.Reauthenticate):  # the driver runs the authenticate flow
+            drive(F.authenticate_flow(s, timeout=op.timeout), perform)
         return None
 
     s = settings(token_provider=lambda: "x")
     result, _ = drive(F.call_with_reauth_flow(s, "get_camera_list", None, 5.0), perform)
     assert result == ["ok"]
-    assert [type(op) for op in log] == [F.Call, F.FetchToken, F.Authenticate, F.Call]
+    assert [type(op) for op in log] == [
+        F.Call,
+        F.Reauthenticate,
+        F.FetchToken,
+        F.Authenticate,
+        F.Call,
+    ]
 
 
 def test_call_not_retried_without_provider_or_twice() -> None:

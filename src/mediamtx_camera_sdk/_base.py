@@ -139,50 +139,50 @@ class ClientBase:
     ) -> None:
         """Configure the client; nothing is connected until :meth:`connect`.
 
-        Settings not passed come from the ``MEDIAMTX_*`` environment variables,
-        then the defaults (see :mod:`mediamtx_camera_sdk.config`); a setting
-        passed here always wins over the environment.
+            Settings not passed come from the ``MEDIAMTX_*`` environment variables,
+            then the defaults (see :mod:`mediamtx_camera_sdk.config`); a setting
+            passed here always wins over the environment.
 
-        Args:
-            host: the service's host name or address.
-            port: the service's port.
-            use_ssl: connect with TLS (``wss://``); the URL is ``ws[s]://host:port/ws``.
-            auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
-            auth_token: a JWT.
-            api_key: an API key.
-            max_retries: reconnection attempts after a drop, and retries of the
-                first connect (``None``: forever).
-            retry_delay: the base of the exponential backoff (seconds; full jitter).
-            url: a full ``ws://`` or ``wss://`` URL (beats host, port and use_ssl).
-            timeout: the default per-call timeout in seconds.
-            dialect: ``"auto"`` (detect), ``"current"`` or ``"legacy"``.
-            ssl_context: TLS settings for ``wss://`` (a private CA, client certs).
-            verify_ssl: ``False`` to skip certificate checks (explicit, logged).
-            heartbeat_interval: send a ``ping`` after this many idle seconds
-                (``None``: no heartbeat).
-            token_provider: a callable returning a fresh token, used on every
-                (re)connect and once when a token expires (async callables only
-                with ``CameraClient``).
-            reconnect: reconnect automatically after a drop.
-            heartbeat_timeout: seconds a heartbeat ping may take before the
-                connection is considered dead.
-            max_message_size: the largest message accepted from the server (bytes).
-            open_timeout: seconds for TCP, TLS and WebSocket handshakes.
-            wait_for_reconnect: calls made while reconnecting wait (up to their
-                timeout) instead of failing at once.
-            event_buffer: events buffered per iterator or handler before the oldest
-                are dropped.
-            max_retry_delay: the cap of the backoff (seconds).
-            rate_limit_retries: how many times a read-only call refused with
-                :class:`RateLimitedError` is retried, after the delay the service
-                asks for (``retry_after``; a backoff delay when it gives none). 0
-                (the default): never. Calls that change something are never retried.
-
-    Raises:
-            InvalidParamsError: an invalid setting.
+            Args:
+                host: the service's host name or address.
+                port: the service's port.
+                use_ssl: connect with TLS (``wss://``); the URL is ``ws[s]://host:port/ws``.
+                auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
+                auth_token: a JWT.
+                api_key: an API key.
+                max_retries: reconnection attempts after a drop, and retries of the
+                    first connect (``None``: forever).
+                retry_delay: the base of the exponential backoff (seconds; full jitter).
+                url: a full ``ws://`` or ``wss://`` URL (beats host, port and use_ssl).
+                timeout: the default per-call timeout in seconds.
+                dialect: ``"auto"`` (detect), ``"current"`` or ``"legacy"``.
+                ssl_context: TLS settings for ``wss://`` (a private CA, client certs).
+                verify_ssl: ``False`` to skip certificate checks (explicit, logged).
+                heartbeat_interval: send a ``ping`` after this many idle seconds
+                    (``None``: no heartbeat).
+                token_provider: a callable returning a fresh token, used on every
+                    (re)connect and once when a token expires (async callables only
+                    with ``CameraClient``).
+                reconnect: reconnect automatically after a drop.
+                heartbeat_timeout: seconds a heartbeat ping may take before the
+                    connection is considered dead.
+                max_message_size: the largest message accepted from the server (bytes).
+                open_timeout: seconds for TCP, TLS and WebSocket handshakes.
+                wait_for_reconnect: calls made while reconnecting wait (up to their
+                    timeout) instead of failing at once.
+                event_buffer: events buffered per iterator or handler before the oldest
+                    are dropped.
+                max_retry_delay: the cap of the backoff (seconds).
+                rate_limit_retries: how many times a read-only call refused with
+                    :class:`RateLimitedError` is retried, after the delay the service
+                    asks for (``retry_after``; a backoff delay when it gives none). 0
+                    (the default): never. Calls that change something are never retried.
 
         Raises:
-            InvalidParamsError: an invalid setting.
+                InvalidParamsError: an invalid setting.
+
+            Raises:
+                InvalidParamsError: an invalid setting.
         """
         arguments = dict(locals())
         del arguments["self"]
@@ -219,6 +219,7 @@ class ClientBase:
         #: The SDK's logger (the 1.0 SDK's ``logger`` attribute).
         self.logger = logger
         self._transport: Any = None
+        self._state = IDLE
         self._setup()
 
     def _setup(self) -> None:
@@ -337,6 +338,14 @@ class ClientBase:
         return self._protocol.dialect
 
     @property
+    def state(self) -> str:
+        """The connection's state: ``"idle"`` (not connected, or disconnected),
+        ``"connecting"``, ``"ready"``, ``"reconnecting"`` or ``"failed"``
+        (reconnecting gave up: see the final ``sdk.connection_lost`` event;
+        ``connect()`` starts over)."""
+        return self._state
+
+    @property
     def reconnect_count(self) -> int:
         """How many times the client reconnected after a drop."""
         return self._reconnects
@@ -391,6 +400,10 @@ class ClientBase:
         method = event.method
         targets: list[tuple[Any, Callable[..., Any], Any]] = []
         hook_spec = _SEED_HOOKS.get(method)
+        if method == _flows.EVENT_CONNECTION_LOST and event.params.get("final"):
+            # The seed hook fires once per outage, at the drop; giving up is
+            # its own signal (the final event, and state "failed").
+            hook_spec = None
         if hook_spec is not None:
             attribute, model = hook_spec
             hook = getattr(self, attribute)

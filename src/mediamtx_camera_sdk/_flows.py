@@ -18,6 +18,7 @@ Operations (the driver's side of the contract):
 - :class:`Call`: send a call through the protocol and return its raw result.
 - :class:`Authenticate`: send ``authenticate`` through the protocol's
   ``start_authenticate``; returns the raw result or raises AuthenticationError.
+- :class:`Reauthenticate`: :func:`authenticate_flow`, once for concurrent askers.
 - :class:`FetchToken`: call the token provider (sync or async) and return the token.
 - :class:`Sleep`: wait that many seconds.
 - :class:`Emit`: deliver a notification object to the handlers and iterators.
@@ -38,6 +39,8 @@ from .errors import (
     CallTimeoutError,
     CameraServiceError,
     ConnectionError,
+    InternalServerError,
+    MediaMTXError,
     ProtocolError,
     RateLimitedError,
     RpcError,
@@ -52,6 +55,7 @@ __all__ = [
     "FetchToken",
     "Flow",
     "Open",
+    "Reauthenticate",
     "Sleep",
 ]
 
@@ -91,6 +95,17 @@ class Authenticate:
 
 
 @attrs.frozen
+class Reauthenticate:
+    """Run :func:`authenticate_flow` once for every call that found the token expired.
+
+    Single-flight: the driver runs it under a lock and skips it when another
+    call re-authenticated since this one asked.
+    """
+
+    timeout: float | None = None
+
+
+@attrs.frozen
 class FetchToken:
     """Ask the application's token provider for a fresh token."""
 
@@ -109,7 +124,7 @@ class Emit:
     event: Any
 
 
-Op = Open | Close | Call | Authenticate | FetchToken | Sleep | Emit
+Op = Open | Close | Call | Authenticate | Reauthenticate | FetchToken | Sleep | Emit
 #: A flow: yields operations, receives their results, returns its own result.
 Flow = Generator[Op, Any, Any]
 
@@ -186,16 +201,21 @@ def connect_flow(
 ) -> Flow:
     """Open and authenticate a connection, retrying with backoff.
 
-    First connect: an authentication failure is final (raised at once: the
-    credentials are wrong, trying again will not help). Reconnect: an
-    authentication failure counts as a failed attempt and is retried with
-    backoff (a token provider may have a fresh token by then), so a revoked
-    token never causes a tight loop. After ``max_retries`` failed attempts the
-    last error is raised. ``restore`` runs once the connection is authenticated
-    (re-subscribe, resync) and its result is returned.
+    First connect: a refused credential is final (raised at once: trying again
+    will not help). Reconnect: a refused credential is tried once more when a
+    token provider can give a fresh token, then final; it never loops.
+    Connection failures, timeouts and transient errors of the service (an
+    internal error, a rate limit, whose ``retry_after`` is honoured) count as
+    failed attempts, retried with backoff until ``max_retries`` failed
+    attempts (``None``: forever); then the last error is raised, with the
+    number of attempts in its message. ``restore`` runs once the connection
+    is authenticated (re-subscribe, resync) and its result is returned. A
+    failed attempt always closes its connection first.
     """
     failures = 0
+    refusals = 0
     while True:
+        delay: float | None = None
         try:
             yield Open(attempt=failures + 1)
             yield from authenticate_flow(settings)
@@ -204,20 +224,36 @@ def connect_flow(
             return (yield from restore())
         except AuthenticationError as exc:
             yield Close("authentication failed")
-            if not reconnecting:
+            refusals += 1
+            if not reconnecting or settings.token_provider is None or refusals > 1:
                 raise
             failures += 1
-            if not retries_left(settings, failures):
-                raise
-            logger.warning("re-authentication failed (%s); retrying", exc.message)
-        except (ConnectionError, CallTimeoutError) as exc:
-            # Never leave a half-open connection behind (e.g. authenticate timed out).
+            logger.warning("re-authentication refused (%s); asking for a fresh token", exc.message)
+        except (ConnectionError, CallTimeoutError, ProtocolError, *_TRANSIENT) as exc:
             yield Close(exc.message)
             failures += 1
             if not retries_left(settings, failures):
+                if failures > 1:
+                    raise _after_attempts(exc, failures) from exc
                 raise
+            if isinstance(exc, RateLimitedError):
+                delay = exc.retry_after
             logger.info("connection attempt %d failed: %s", failures, exc.message)
-        yield Sleep(backoff.delay(failures))
+        yield Sleep(delay if delay is not None else backoff.delay(failures))
+
+
+#: Service errors worth another attempt: the service is busy or failed inside.
+_TRANSIENT: Final = (InternalServerError, MediaMTXError, RateLimitedError)
+
+
+def _after_attempts(exc: CameraServiceError, attempts: int) -> CameraServiceError:
+    """``exc`` again, its message saying how many attempts failed."""
+    return type(exc)(
+        f"{exc.message} (gave up after {attempts} attempts)",
+        code=exc.code,
+        data=exc.data,
+        method=exc.method,
+    )
 
 
 def call_with_reauth_flow(
@@ -234,7 +270,7 @@ def call_with_reauth_flow(
         if settings.token_provider is None or method == "authenticate":
             raise
         logger.info("token rejected during %s; fetching a fresh token", method)
-        yield from authenticate_flow(settings, timeout=timeout)
+        yield Reauthenticate(timeout)
         return (yield Call(method, params, timeout))
 
 

@@ -179,7 +179,11 @@ async def test_reconnect_gives_up_after_max_retries(emu, make_client):
         assert not first.params.get("final") and final.params["final"] is True
         with pytest.raises(ConnectionError, match="could not be restored"):
             await client.get_camera_list()
-        await lost.wait_for(count=2)  # the seed's hook heard both
+        # The seed's hook fires once per outage (at the drop); giving up is the
+        # final event and the state, not a second call of the hook.
+        await lost.wait_for(count=1)
+        assert lost.snapshot() == [None]
+        assert client.state == "failed"
 
 
 async def test_calls_before_connect_and_after_disconnect(emu, make_client):

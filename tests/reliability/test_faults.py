@@ -329,15 +329,18 @@ async def test_token_revoked_while_connected_and_at_reconnect(emu, proxy, proxie
         assert caught.value.code == -32001
         assert not client.authenticated
 
-        # At reconnect: every attempt is refused, with a growing backoff between
-        # them (no tight loop), until max_retries; the hooks and callers are told why.
+        # At reconnect: a static credential the service refuses will be refused
+        # again, so the client stops at once (no loop, no backoff) and says why:
+        # the hook once for the outage, the final event, the callers.
         proxy.reset_connections()
         with anyio.fail_after(10):
             final = await events.next_matching(lambda e: e.params.get("final"))
         assert final.params["error"] == "AuthenticationError"
-        assert windows == [0.05, 0.1, 0.2]
-        assert proxy.stats()["accepted"] == 1 + 4  # the first connection, then 1 + max_retries
-        await lost.wait_for(count=2)  # the drop, then the final give-up
+        assert windows == []
+        assert proxy.stats()["accepted"] == 1 + 1  # the first connection, then one attempt
+        await lost.wait_for(count=1)
+        assert lost.snapshot() == [None]
+        assert client.state == "failed"
         with pytest.raises(AuthenticationError) as caught:
             await client.get_camera_list()
         assert caught.value.code == -32001 and caught.value.method == "get_camera_list"

@@ -30,7 +30,7 @@ logger = logging.getLogger("mediamtx_camera_sdk")
 
 
 class _TrioEntry:
-    __slots__ = ("done", "scope")
+    __slots__ = ("done", "scope", "task")
 
     def __init__(self) -> None:
         import trio
@@ -39,6 +39,7 @@ class _TrioEntry:
         # cancels the task as soon as it begins.
         self.scope = trio.CancelScope()
         self.done = trio.Event()
+        self.task: object = None
 
 
 class TaskRunner:
@@ -89,6 +90,9 @@ class TaskRunner:
         func: Callable[..., Awaitable[Any]],
         args: tuple[Any, ...],
     ) -> None:
+        import trio
+
+        entry.task = trio.lowlevel.current_task()
         try:
             with entry.scope:
                 await self._guard(func, args)
@@ -106,15 +110,30 @@ class TaskRunner:
             logger.exception("background task %s failed", getattr(func, "__qualname__", func))
 
     async def aclose(self) -> None:
-        """Cancel every task, let the clean-ups finish, wait for all (shielded from the caller)."""
+        """Cancel every task, let the clean-ups finish, wait for all (shielded from the caller).
+
+        Called from one of these tasks (a handler that disconnects), that task
+        is neither cancelled nor waited for: it goes on once this returns.
+        """
         self._closed = True
         with anyio.CancelScope(shield=True):
-            while self._tasks or self._cleanups:
-                await self._end(self._tasks, cancel=True)
-                await self._end(self._cleanups, cancel=False)
+            while True:
+                tasks = [t for t in self._tasks if not self._is_current(t)]
+                if not tasks and not self._cleanups:
+                    return
+                await self._end(tasks, self._tasks, cancel=True)
+                await self._end(list(self._cleanups), self._cleanups, cancel=False)
 
-    async def _end(self, group: set[Any], *, cancel: bool) -> None:
-        tasks = list(group)
+    def _is_current(self, entry: Any) -> bool:
+        if self._asyncio:
+            import asyncio
+
+            return entry is asyncio.current_task()
+        import trio
+
+        return bool(entry.task is trio.lowlevel.current_task())
+
+    async def _end(self, tasks: list[Any], group: set[Any], *, cancel: bool) -> None:
         if self._asyncio:
             import asyncio
 

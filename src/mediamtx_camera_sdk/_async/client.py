@@ -38,7 +38,7 @@ from .._base import (
 )
 from .._download import DownloadPlan
 from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
-from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Sleep
+from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
     AuthenticationError,
     CallTimeoutError,
@@ -205,6 +205,10 @@ class CameraClient(AsyncApi, ClientBase):
         self._transport: AsyncTransport | None = None
         self._tasks: TaskRunner | None = None
         self._state_changed: anyio.Event | None = None
+        self._reauth_lock = anyio.Lock()  # one re-authentication at a time
+        self._auth_generation = 0
+        self._connecting: anyio.Event | None = None  # set when a connect() ends
+        self._connect_error: CameraServiceError | None = None
         self._workers: dict[Any, _HandlerWorker] = {}
         self._streams: set[EventStream] = set()
         self._last_sent = 0.0
@@ -228,8 +232,9 @@ class CameraClient(AsyncApi, ClientBase):
         """Connect, authenticate (when credentials are set) and start the background tasks.
 
         Retries a failed connection up to ``max_retries`` times with backoff.
-        Does nothing when already connected; after the client gave up
-        reconnecting, starts over.
+        Does nothing when already connected; while another task is connecting,
+        waits for its outcome; after the client gave up reconnecting, starts
+        over. Safe from an event handler.
 
         Raises:
             AuthenticationError: the credentials were refused (not retried).
@@ -237,6 +242,13 @@ class CameraClient(AsyncApi, ClientBase):
             CallTimeoutError: the service did not answer ``authenticate`` in time.
         """
         if self._tasks is not None:
+            connecting = self._connecting
+            if connecting is not None:
+                # Another task is connecting: share its outcome.
+                await connecting.wait()
+                if self._connect_error is not None:
+                    raise self._connect_error
+                return
             if self._state != FAILED:
                 return
             await self._shutdown(None)
@@ -244,12 +256,22 @@ class CameraClient(AsyncApi, ClientBase):
         self._failure = None
         self._state_changed = anyio.Event()
         tasks = self._tasks = TaskRunner()
+        connecting = self._connecting = anyio.Event()
+        self._connect_error = None
         self._set_state(CONNECTING)
         try:
             await self._drive(self._connect_flow(reconnecting=False))
         except BaseException as exc:
+            self._connect_error = (
+                exc
+                if isinstance(exc, CameraServiceError)
+                else ClientClosedError("the connect() being waited for was cancelled")
+            )
             await self._shutdown(exc)
             raise
+        finally:
+            self._connecting = None
+            connecting.set()
         self._set_state(READY)
         if self._settings.heartbeat_interval is not None:
             tasks.start_soon(self._heartbeat)
@@ -324,6 +346,13 @@ class CameraClient(AsyncApi, ClientBase):
             return await self._roundtrip(op.method, op.params, op.timeout, gated=gated)
         if type(op) is Authenticate:
             return await self._authenticate(op)
+        if type(op) is Reauthenticate:
+            generation = self._auth_generation
+            async with self._reauth_lock:
+                if generation == self._auth_generation:  # nobody did it meanwhile
+                    await self._drive(_flows.authenticate_flow(self._settings, timeout=op.timeout))
+                    self._auth_generation += 1
+            return None
         if type(op) is Open:
             return await self._open()
         if type(op) is Close:

@@ -52,7 +52,7 @@ from .._base import (
 )
 from .._download import DownloadPlan
 from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
-from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Sleep
+from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
     AuthenticationError,
     CallTimeoutError,
@@ -270,6 +270,10 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._stop = threading.Event()  # set by disconnect(): background threads end
         self._threads: set[threading.Thread] = set()
         self._connect_lock = threading.Lock()  # one connect() at a time
+        self._reauth_lock = threading.Lock()  # one re-authentication at a time
+        self._auth_generation = 0
+        self._connect_attempts = 0  # connects started, to share an outcome
+        self._connect_error: CameraServiceError | None = None
         # Caches, handler workers and event iterators.
         self._dispatch_lock = threading.Lock()
         self._workers: dict[Any, _HandlerWorker] = {}
@@ -295,8 +299,9 @@ class SyncCameraClient(SyncApi, ClientBase):
         """Connect, authenticate (when credentials are set) and start the background threads.
 
         Retries a failed connection up to ``max_retries`` times with backoff.
-        Does nothing when already connected; after the client gave up
-        reconnecting, starts over.
+        Does nothing when already connected; while another thread is
+        connecting, waits for its outcome; after the client gave up
+        reconnecting, starts over. Safe from an event handler.
 
         Raises:
             AuthenticationError: the credentials were refused (not retried).
@@ -306,7 +311,14 @@ class SyncCameraClient(SyncApi, ClientBase):
         """
         if self._state == FAILED:
             self.disconnect()
+        attempt = self._connect_attempts
         with self._connect_lock:
+            if self._connect_attempts != attempt:
+                # Another thread connected meanwhile: share its outcome.
+                if self._connect_error is not None:
+                    raise self._connect_error
+                return
+            self._connect_attempts += 1
             with self._lock:
                 if self._running:
                     return
@@ -315,9 +327,16 @@ class SyncCameraClient(SyncApi, ClientBase):
                 self._failure = None
                 self._stop = threading.Event()
                 self._set_state(CONNECTING)
+            self._connect_error = None
             try:
                 self._drive(self._connect_flow(reconnecting=False))
-            except BaseException:
+            except BaseException as exc:
+                if isinstance(exc, CameraServiceError):
+                    self._connect_error = exc
+                else:
+                    self._connect_error = ClientClosedError(
+                        "the connect() waited for was interrupted"
+                    )
                 self._shutdown()
                 raise
             with self._lock:
@@ -455,6 +474,13 @@ class SyncCameraClient(SyncApi, ClientBase):
             call.waiter = _Waiter()
             transport = self._transport
         return self._await_call(call, transport, deadline)
+
+    def _op_reauthenticate(self, op: Reauthenticate, gated: bool) -> None:
+        generation = self._auth_generation
+        with self._reauth_lock:
+            if generation == self._auth_generation:  # nobody did it meanwhile
+                self._drive(_flows.authenticate_flow(self._settings, timeout=op.timeout))
+                self._auth_generation += 1
 
     def _op_fetch_token(self, op: FetchToken, gated: bool) -> str:
         return self._fetch_token()
@@ -840,6 +866,7 @@ _OPERATIONS: Final[dict[type[Any], Callable[[SyncCameraClient, Any, bool], Any]]
     Close: SyncCameraClient._op_close,
     Call: SyncCameraClient._op_call,
     Authenticate: SyncCameraClient._op_authenticate,
+    Reauthenticate: SyncCameraClient._op_reauthenticate,
     FetchToken: SyncCameraClient._op_fetch_token,
     Sleep: SyncCameraClient._op_sleep,
     Emit: SyncCameraClient._op_emit,
