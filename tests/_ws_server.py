@@ -258,9 +258,15 @@ class RawServer:
     def __init__(
         self,
         script: Callable[[socket.socket, ServerProtocol, RawServer], None] | None,
+        early: bytes = b"",
     ) -> None:
-        """``script=None``: close each connection as soon as it is accepted."""
+        """``script=None``: close each connection as soon as it is accepted.
+
+        ``early``: bytes written in the same ``sendall`` as the handshake
+        response (frames that reach the client with the handshake).
+        """
         self._script = script
+        self._early = early
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(8)
@@ -289,8 +295,7 @@ class RawServer:
                 for event in protocol.events_received():
                     request = event
             protocol.send_response(protocol.accept(request))  # type: ignore[arg-type]
-            for chunk in protocol.data_to_send():
-                conn.sendall(chunk)
+            conn.sendall(b"".join(protocol.data_to_send()) + self._early)
             self._script(conn, protocol, self)
 
     def read_frames(self, conn: socket.socket, protocol: ServerProtocol) -> list[Frame]:
@@ -313,9 +318,10 @@ class RawServer:
 @contextmanager
 def raw_server(
     script: Callable[[socket.socket, ServerProtocol, RawServer], None] | None,
+    early: bytes = b"",
 ) -> Iterator[RawServer]:
     """A :class:`RawServer` running ``script``, closed on the way out."""
-    raw = RawServer(script)
+    raw = RawServer(script, early)
     try:
         yield raw
     finally:
@@ -354,6 +360,24 @@ def script_never_read(conn: socket.socket, protocol: ServerProtocol, server: Raw
     """Never read again after the handshake: the client's writes back up."""
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     server.released.wait(60)
+
+
+def script_read_until_close(
+    conn: socket.socket, protocol: ServerProtocol, server: RawServer
+) -> None:
+    """Echo text frames; on the client's close frame, put its code in ``seen`` and hang up."""
+    while True:
+        frames = server.read_frames(conn, protocol)
+        if not frames:
+            server.seen.put("eof")
+            return
+        for frame in frames:
+            if frame.opcode is Opcode.CLOSE:
+                server.seen.put(int.from_bytes(frame.data[:2], "big") if frame.data else 1005)
+                return
+            if frame.opcode is Opcode.TEXT:
+                protocol.send_text(frame.data)
+        conn.sendall(b"".join(protocol.data_to_send()))
 
 
 def script_masked_frame(conn: socket.socket, protocol: ServerProtocol, server: RawServer) -> None:

@@ -9,6 +9,7 @@ trio. The transport's surface: ``send(text)`` only queues (a plain function),
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from collections.abc import AsyncIterator, Iterator
@@ -29,6 +30,7 @@ from _ws_server import (
     script_linger,
     script_masked_frame,
     script_never_read,
+    script_read_until_close,
     unused_port,
 )
 from mediamtx_camera_sdk import errors
@@ -274,6 +276,52 @@ async def test_a_flood_larger_than_the_read_buffer_arrives_complete(
         str(i) for i in range(count)
     ]
     assert all(len(m) == len(f"{i}:") + size for i, m in enumerate(messages))
+
+
+async def test_messages_that_came_with_the_handshake_are_delivered(use_anyio: bool) -> None:
+    early = b"\x81\x05early" + b"\x82\x03bin"  # a text and a binary frame
+    with raw_server(script_read_until_close, early) as raw:
+        with anyio.fail_after(WAIT):
+            async with opened(raw.url, use_anyio) as (transport, reader):
+                assert await reader.get(2) == ["early", b"bin"]
+                transport.send("then")
+                assert await reader.get() == ["then"]
+        assert raw.seen.get(timeout=WAIT) == 1000
+
+
+async def test_a_deliver_that_raises_drops_the_connection(
+    server: WsServer, path: str, use_anyio: bool
+) -> None:
+    # A bug above the transport: run() still ends with ConnectionClosedError
+    # (the bug as its cause), and the connection is over, not half alive.
+    bug = ValueError("bug in deliver")
+
+    def deliver(messages: list[str | bytes]) -> None:
+        raise bug
+
+    reported: list[object] = []
+    if path == "asyncio":
+        # asyncio's path also reports the bug loudly, through the loop's handler.
+        loop = asyncio.get_running_loop()
+        handler = loop.get_exception_handler()
+        loop.set_exception_handler(lambda _, context: reported.append(context.get("exception")))
+    try:
+        with anyio.fail_after(WAIT):
+            transport = await AsyncTransport.connect(server.url, use_anyio=use_anyio)
+            transport.send("boom")
+            try:
+                with pytest.raises(errors.ConnectionClosedError) as info:
+                    await transport.run(deliver)
+                assert info.value.__cause__ is bug
+                assert transport.closed
+                with pytest.raises(errors.ConnectionClosedError):
+                    transport.send("after")
+            finally:
+                await transport.aclose()
+    finally:
+        if path == "asyncio":
+            loop.set_exception_handler(handler)
+    assert reported in ([], [bug])
 
 
 # -- closing ------------------------------------------------------------------

@@ -32,6 +32,7 @@ from _ws_server import (
     script_linger,
     script_masked_frame,
     script_never_read,
+    script_read_until_close,
     unused_port,
 )
 from mediamtx_camera_sdk import errors
@@ -268,6 +269,37 @@ def test_a_message_split_across_writes_is_delivered_whole(size: int, cut: int) -
         assert raw.seen.get(timeout=WAIT) == "first part sent"
         raw.released.set()
         assert reader.get(2) == [payload.decode(), "next"]
+
+
+def test_messages_that_came_with_the_handshake_are_delivered() -> None:
+    early = b"\x81\x05early" + b"\x82\x03bin"  # a text and a binary frame
+    with raw_server(script_read_until_close, early) as raw:
+        with opened(raw.url) as (transport, reader):
+            assert reader.get(2) == ["early", b"bin"]
+            transport.send("then")
+            assert reader.get() == ["then"]
+        assert raw.seen.get(timeout=WAIT) == 1000
+
+
+def test_a_deliver_that_raises_drops_the_connection(server: WsServer) -> None:
+    # A bug above the transport: run() still ends with ConnectionClosedError
+    # (the bug as its cause), and the connection is over, not half alive.
+    bug = ValueError("bug in deliver")
+
+    def deliver(messages: list[str | bytes]) -> None:
+        raise bug
+
+    transport = SyncTransport.connect(server.url, open_timeout=WAIT)
+    transport.send("boom")
+    try:
+        with pytest.raises(errors.ConnectionClosedError) as info:
+            transport.run(deliver)
+        assert info.value.__cause__ is bug
+        assert transport.closed
+        with pytest.raises(errors.ConnectionClosedError):
+            transport.send("after")
+    finally:
+        transport.close()
 
 
 # -- closing ------------------------------------------------------------------
