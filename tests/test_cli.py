@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -93,8 +94,8 @@ def test_call_any_method(env: Any, capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected", "message"),
     [
-        (("status", "camera9"), 6, "Camera not found"),
-        (("stop", "camera0"), 8, "not recording"),
+        (("status", "camera9"), 6, "camera9"),
+        (("stop", "camera0"), 8, "recording"),
         (("call", "get_storage_info"), 5, "Permission denied"),
         (("call", "no_such_method"), 8, "Method not found"),
         (("call", "ping", "[1]"), 2, "JSON object"),
@@ -215,6 +216,9 @@ def test_demo_runs_end_to_end() -> None:
         "event recording_status_update camera0 STOPPED",
         "Download the newest recording",
         "All good.",
+        # Where the downloads went, and that they are gone.
+        "The downloaded files were in ",
+        "removed now (--keep-files FOLDER keeps them)",
     ):
         assert expected in out
     assert "Traceback" not in result.stderr
@@ -288,3 +292,142 @@ def test_emulator_command_runs_until_interrupted() -> None:
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+
+
+# ----------------------------------------------------------------- issue 18, by subprocess
+
+
+def command(
+    *argv: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``mediamtx-camera ARGV`` as a shell runs it (no MEDIAMTX_* but those in ``env``)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAMTX_")}
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "mediamtx_camera_sdk", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=clean,
+    )
+
+
+@pytest.fixture
+def service_env(camera_service: Any) -> dict[str, str]:
+    return {
+        "MEDIAMTX_URL": camera_service.url,
+        "MEDIAMTX_AUTH_TOKEN": camera_service.token("operator"),
+    }
+
+
+def test_status_prints_a_table_unless_json(service_env: dict[str, str]) -> None:
+    result = command("status", "camera0", env=service_env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["FIELD", "VALUE"]
+    assert lines[1].split() == ["device", "camera0"]
+    assert lines[2].split() == ["status", "CONNECTED"]
+    assert "{" not in result.stdout
+    result = command("status", "camera0", "--json", env=service_env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["device"] == "camera0"
+
+
+@pytest.mark.parametrize(
+    ("argv", "exit_code", "error_type"),
+    [
+        (("status", "camera9"), 6, "CameraNotFoundError"),
+        (("call", "get_storage_info"), 5, "PermissionDeniedError"),
+        (("call", "ping", "[1]"), 2, "ValidationError"),
+    ],
+)
+def test_json_failures_print_an_error_object(
+    service_env: dict[str, str], argv: tuple[str, ...], exit_code: int, error_type: str
+) -> None:
+    result = command("--json", *argv, env=service_env)
+    assert result.returncode == exit_code
+    assert result.stderr == ""
+    report = json.loads(result.stdout)
+    assert report["exit_code"] == exit_code
+    error = report["error"]
+    assert set(error) >= {"type", "code", "message", "data"}
+    assert error["type"] == error_type
+    assert isinstance(error["message"], str) and error["message"]
+    if error_type == "ValidationError":
+        assert error["code"] == -32602
+    else:
+        assert isinstance(error["code"], int)
+        assert isinstance(error["data"], dict) or error["data"] is None
+
+
+def test_json_connection_failure_is_an_error_object_too() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = command("--json", "--url", f"ws://127.0.0.1:{port}/ws", "ping")
+    assert result.returncode == 3
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] in ("ConnectionError", "ConnectionClosedError")
+    assert error["code"] is None
+
+
+def test_timeout_bounds_connecting() -> None:
+    """A server that accepts TCP but never answers the handshake: --timeout ends it."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # connections complete in the backlog; nothing answers them
+        port = listener.getsockname()[1]
+        result = command("--url", f"ws://127.0.0.1:{port}/ws", "--timeout", "1", "cameras")
+    assert result.returncode == 7, result.stderr
+    assert "within 1 s" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_timeout_bounds_each_call(camera_service: Any, service_env: dict[str, str]) -> None:
+    camera_service.delay("get_camera_list", 30.0)
+    result = command("--timeout", "0.5", "cameras", env=service_env)
+    assert result.returncode == 7, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_timeout_must_be_positive(service_env: dict[str, str]) -> None:
+    result = command("--timeout", "0", "ping", env=service_env)
+    assert result.returncode == 2
+    assert "--timeout must be a positive number" in result.stderr
+
+
+def test_ping_without_credentials_says_not_authenticated(camera_service: Any) -> None:
+    result = command("ping", env={"MEDIAMTX_URL": camera_service.url})
+    assert result.returncode == 0, result.stderr
+    assert "not authenticated" in result.stdout
+    assert "role none" not in result.stdout
+    result = command("--json", "ping", env={"MEDIAMTX_URL": camera_service.url})
+    report = json.loads(result.stdout)
+    assert report["authenticated"] is False
+    assert report["role"] is None
+
+
+def test_record_no_wait_then_stop(service_env: dict[str, str]) -> None:
+    result = command("record", "camera0", "--no-wait", env=service_env)
+    assert result.returncode == 0, result.stderr
+    assert "mediamtx-camera stop camera0" in result.stdout
+    result = command("stop", "camera0", env=service_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("stopped camera0_")
+
+
+def test_demo_keeps_its_files_where_it_says(tmp_path: Path) -> None:
+    folder = tmp_path / "downloads"
+    result = command("demo", "--record-seconds", "1", "--keep-files", str(folder), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"The downloaded files are in {folder}" in result.stdout
+    kept = sorted(p.name for p in folder.iterdir())
+    assert len(kept) == 2  # the snapshot and the newest recording
+    for name in kept:
+        assert name in result.stdout
+    result = command("demo", "--json", "--record-seconds", "1", timeout=120)
+    summary = json.loads(result.stdout)
+    assert summary["files_kept"] is False
+    assert len(summary["files"]) == summary["files_downloaded"] == 2
+    assert not Path(summary["download_folder"]).exists()

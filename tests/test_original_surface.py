@@ -537,7 +537,7 @@ def test_api_key(service: tuple[Any, list[str]]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("status", "camera9"), "not found"),
+        (("status", "camera9"), "camera9"),
         (("status",), "DEVICE"),
         (("--token", "not-a-token", "list"), "uthenticat"),
     ],

@@ -9,6 +9,7 @@ instead, read-only unless ``--allow-writes``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
 import sys
 import tempfile
@@ -50,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("current", "legacy"),
         default="current",
         help="which service generation the embedded emulator plays",
+    )
+    parser.add_argument(
+        "--keep-files",
+        metavar="FOLDER",
+        help="download into FOLDER and keep the files (default: a temporary folder, "
+        "removed at the end)",
     )
     parser.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="print the summary as JSON"
@@ -120,8 +127,10 @@ async def run_demo(args: argparse.Namespace, out: Output) -> int:
         return 2
     secret = secrets.token_urlsafe(32)
     try:
+        # The real current service never pushes notifications; the embedded
+        # emulator is told to, so that the tour can show them.
         emulator = CameraServiceEmulator(
-            dialect=args.dialect_emulated, cameras=2, jwt_secret=secret
+            dialect=args.dialect_emulated, cameras=2, jwt_secret=secret, push_notifications=True
         )
     except ImportError as exc:
         print(
@@ -150,7 +159,14 @@ async def _tour(
     from ._command import cameras_table, files_table, progress_bar, size
 
     tour = Tour(out)
-    with tempfile.TemporaryDirectory(prefix="mediamtx-demo-") as downloads:
+    keep = getattr(args, "keep_files", None)
+    with contextlib.ExitStack() as stack:
+        if keep:
+            folder = anyio.Path(keep)
+            await folder.mkdir(parents=True, exist_ok=True)
+            downloads = str(await folder.resolve())
+        else:
+            downloads = stack.enter_context(tempfile.TemporaryDirectory(prefix="mediamtx-demo-"))
         tour.step("Connect and authenticate")
         await client.connect()
         try:
@@ -268,6 +284,11 @@ async def _tour(
         "events": tour.events,
         "events_by_name": tour.event_names,
         "files_downloaded": len(tour.files),
+        # Where the downloads are: kept in --keep-files, else removed with the
+        # temporary folder (then the paths say where they were).
+        "files": tour.files,
+        "files_kept": bool(keep),
+        "download_folder": downloads,
         "seconds": round(tour.elapsed(), 2),
         "url": client.url,
         "dialect": client.dialect,
@@ -279,6 +300,13 @@ async def _tour(
             f"\nDone in {summary['seconds']} s: {tour.steps} steps, {tour.events} "
             f"notifications, {len(tour.files)} files downloaded. All good."
         )
+        if tour.files and keep:
+            out.line(f"The downloaded files are in {downloads}")
+        elif tour.files:
+            out.line(
+                f"The downloaded files were in {downloads}, removed now "
+                "(--keep-files FOLDER keeps them)."
+            )
     return 0
 
 
@@ -293,5 +321,5 @@ async def _download(download: Any, filename: str, folder: str, tour: Tour) -> st
         return ""
     tour.files.append(path)
     stat = await anyio.Path(path).stat()
-    tour.info(f"downloaded {Path(path).name} ({stat.st_size} bytes)")
+    tour.info(f"downloaded {path} ({stat.st_size} bytes)")
     return path
