@@ -341,6 +341,67 @@ def test_fail_next_and_rate_limit(clients: Clients) -> None:
         assert no_data(client.error("ping"))["code"] == -32002
 
 
+def test_rate_limit_spares_authenticate_and_unknown_methods(clients: Clients) -> None:
+    with make_emulator(dialect="legacy", rate_limit=(2, 60.0)) as emulator:
+        client = clients(emulator)
+        client.result("ping")
+        client.result("ping")
+        assert no_data(client.error("ping"))["code"] == -32002
+        params = {"token": emulator.token("operator")}
+        assert client.result("authenticate", params)["authenticated"] is True
+        assert no_data(client.error("nope"))["code"] == -32601
+
+
+def test_what_the_real_legacy_server_says(legacy: CameraServiceEmulator, clients: Clients) -> None:
+    client = clients(legacy)
+    # Positional params read as none: ping answers, authenticate lacks its token.
+    assert client.call("ping", [])["result"] == "pong"
+    assert client.result("authenticate", ["x"]) == {
+        "authenticated": False,
+        "error": "Missing token",
+    }
+    assert client.result("authenticate", {"token": "garbage"})["error"] == (
+        "Invalid authentication token"
+    )
+    refused = client.error("take_snapshot", {"device": "/dev/video0"})
+    assert refused["message"] == "Authentication required - call authenticate or provide auth_token"
+    operator = clients(legacy, "operator")
+    # An unknown format silently becomes jpg; a timestamp is whole seconds with Z.
+    shot = operator.result("take_snapshot", {"device": "/dev/video0", "format": "bmp"})
+    assert (shot["format"], shot["filename"][-4:]) == ("jpg", ".jpg")
+    assert shot["filename"].startswith("camera0_snapshot_")
+    assert shot["timestamp"].endswith("Z") and "." not in shot["timestamp"]
+    over = {"device": "/dev/video0", "duration_seconds": 5000}
+    assert no_data(operator.error("start_recording", over))["code"] == -32602
+    unknown = client.result("get_camera_status", {"device": "/dev/video9"})
+    assert (unknown["name"], unknown["metrics"]["readers"]) == ("Camera 9", 0)
+    status = client.result("get_status")
+    assert status["mediamtx"] == {"status": "healthy", "connected": True}
+    legacy.set_mediamtx_available(False)
+    assert client.result("get_streams") == []
+    assert client.result("get_status")["mediamtx"] == {"status": "error", "connected": False}
+    assert client.result("get_camera_list")["cameras"][0]["streams"] == {}
+
+
+def test_documented_legacy_lists_unplugged_cameras(clients: Clients) -> None:
+    with make_emulator(dialect="legacy", behaviour="documented") as emulator:
+        client = clients(emulator, "operator")
+        emulator.unplug_camera("/dev/video1")
+        assert client.result("get_camera_list")["total"] == 2
+        client.result("start_recording", {"device": "/dev/video0", "duration": 1})
+        assert "duration" in client.notification("recording_status_update")
+
+
+def test_any_websocket_path(legacy: CameraServiceEmulator) -> None:
+    base = legacy.url.rsplit("/", 1)[0]
+    for path in ("/", "/some/other/path"):
+        client = RawClient(base + path)
+        try:
+            assert client.result("ping") == "pong"
+        finally:
+            client.close()
+
+
 # --------------------------------------------------------------- envelope
 
 
