@@ -13,6 +13,7 @@ can send frames the protocol forbids, plain or over TLS.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import queue
 import socket
 import ssl
@@ -313,6 +314,21 @@ class RawServer:
         self.released.set()
         self._sock.close()
         self._thread.join(10)
+
+
+@contextmanager
+def hang_guard(seconds: float = 120) -> Iterator[None]:
+    """End the test process (with every thread's traceback) if the block hangs.
+
+    For code that would block an event loop's thread (a plain ``send()`` that
+    must never wait): an event library's timeout cannot interrupt it, and a
+    hung test run would otherwise stall CI until its own limit.
+    """
+    faulthandler.dump_traceback_later(seconds, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @contextmanager

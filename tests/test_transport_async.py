@@ -25,6 +25,7 @@ from _ws_server import (
     REJECT_PATH,
     SilentServer,
     WsServer,
+    hang_guard,
     raw_server,
     script_close_no_eof,
     script_linger,
@@ -516,40 +517,42 @@ async def test_a_forbidden_frame_ends_the_connection_with_the_librarys_close_cod
 
 @pytest.mark.parametrize("kind", ["plain", "tls"])
 async def test_send_never_blocks_and_aclose_is_bounded_when_the_server_stops_reading(
-    kind: str, server: WsServer, tls_server: WsServer, client_context: ssl.SSLContext,
+    kind: str,
+    server: WsServer,
+    tls_server: WsServer,
+    client_context: ssl.SSLContext,
     use_anyio: bool,
-) -> None:  # fmt: skip
+) -> None:
     srv, context = (tls_server, client_context) if kind == "tls" else (server, None)
     close_timeout = 0.5
     chunk = "z" * (256 * 1024)
+    options = {"ssl_context": context, "close_timeout": close_timeout}
     try:
-        async with opened(srv.url, use_anyio, ssl_context=context, close_timeout=close_timeout) as (
-            transport,
-            reader,
-        ):
-            with anyio.fail_after(WAIT):
-                transport.send("!stall")
-                assert await reader.get() == ["stalled"]
-            # 32 MiB: far more than the socket buffers and the server's queue hold.
-            with anyio.fail_after(WAIT):
-                for i in range(128):
-                    transport.send(f"{i:03d}{chunk}")
-                    if i % 16 == 0:
-                        await anyio.lowlevel.checkpoint()  # let the writer write
-            with anyio.fail_after(close_timeout + 5):
-                await transport.aclose()
-            with anyio.fail_after(5):
-                error = await reader.end()
-            assert transport.closed
-            assert isinstance(error, errors.ConnectionClosedError)
-            with pytest.raises(errors.ConnectionClosedError):
-                transport.send("after")
+        with hang_guard():
+            async with opened(srv.url, use_anyio, **options) as (transport, reader):
+                with anyio.fail_after(WAIT):
+                    transport.send("!stall")
+                    assert await reader.get() == ["stalled"]
+                # 32 MiB: far more than the socket buffers and the server's queue hold.
+                with anyio.fail_after(WAIT):
+                    for i in range(128):
+                        transport.send(f"{i:03d}{chunk}")
+                        if i % 16 == 0:
+                            await anyio.lowlevel.checkpoint()  # let the writer write
+                with anyio.fail_after(close_timeout + 5):
+                    await transport.aclose()
+                with anyio.fail_after(5):
+                    error = await reader.end()
+                assert transport.closed
+                assert isinstance(error, errors.ConnectionClosedError)
+                with pytest.raises(errors.ConnectionClosedError):
+                    transport.send("after")
     finally:
         srv.release()
 
 
 async def test_aclose_is_bounded_when_the_server_never_reads(use_anyio: bool) -> None:
-    with raw_server(script_never_read) as raw:
+    with hang_guard(), raw_server(script_never_read) as raw:
         async with opened(raw.url, use_anyio, close_timeout=0.5) as (transport, reader):
             with anyio.fail_after(WAIT):
                 for _ in range(64):  # 16 MiB
