@@ -774,7 +774,9 @@ class CameraServiceEmulator:
                 return connection.respond(404, "404 page not found\n")
             return self._serve_file(connection, request.headers, path)
         # The legacy server takes a WebSocket on any path; the current one on /ws only.
-        if path != "/ws" and self.dialect == "current":
+        # Anything else that is not a WebSocket upgrade is not found.
+        upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+        if path != "/ws" and (self.dialect == "current" or not upgrade):
             return connection.respond(404, "Not Found\n")
         return None
 
