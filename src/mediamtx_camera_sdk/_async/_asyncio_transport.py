@@ -58,6 +58,7 @@ class AsyncioTransport(AsyncTransport):
         self._early: list[str | bytes] = []
         self._loop = loop
         self._flush_scheduled = False
+        self._ending = False
 
     @classmethod
     async def _open(
@@ -110,8 +111,11 @@ class AsyncioTransport(AsyncTransport):
                     self._cause = exc
                     self._abort()
                     raise
-        if session.finished and self._transport is not None and session.local_close:
-            self._transport.close()
+        if session.finished and self._transport is not None and not self._ending:
+            # Closing: the server ends TCP next; a server that does not is
+            # dropped after close_timeout (RFC 6455 section 7.1.1).
+            self._ending = True
+            self._loop.call_later(self._close_timeout, self._abort)
 
     def _on_lost(self, exc: Exception | None) -> None:
         if exc is not None and self._cause is None:

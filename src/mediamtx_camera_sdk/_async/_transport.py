@@ -392,7 +392,12 @@ class AnyioTransport(AsyncTransport):
             messages = session.feed(data)
             self._wakeup.set()  # the protocol may have an answer to write (pong, close)
             if messages:
-                deliver(messages)
+                try:
+                    deliver(messages)
+                except Exception as exc:  # a bug above: drop the connection, say why
+                    self._cause = exc
+                    session.close()
+                    return
         # Closing: the server ends the TCP stream next (RFC 6455 section 7.1.1).
         with anyio.move_on_after(self._close_timeout):
             while True:

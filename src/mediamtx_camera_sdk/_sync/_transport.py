@@ -221,7 +221,11 @@ class SyncTransport:
                 message = self._receive()
                 if message is None:
                     break
-                deliver([message])
+                try:
+                    deliver([message])
+                except Exception as exc:  # a bug above: drop the connection, say why
+                    self._cause = exc
+                    break
         finally:
             self._ended.set()
             self._abort()
@@ -242,6 +246,10 @@ class SyncTransport:
         except (websocket.WebSocketException, OSError, ValueError, struct.error) as exc:
             if self._cause is None and not self._closing:
                 self._cause = exc
+            return None
+        if frame.mask_value:
+            # RFC 6455 section 5.1: a client must fail the connection on a masked frame.
+            self._fail(_PROTOCOL_ERROR, "the server broke the WebSocket protocol (a masked frame)")
             return None
         data: bytes = frame.data
         if opcode == _ABNF.OPCODE_CLOSE:
