@@ -189,7 +189,7 @@ def test_no_module_uses_private_parts_of_the_websocket_libraries(path: Path) -> 
     assert private_use(path.read_text(encoding="utf-8"), str(path), PACKAGE_HOLDERS) == []
 
 
-@pytest.mark.parametrize("module", ["_async/_transport.py", "_sync/_transport.py"])
+@pytest.mark.parametrize("module", ["_wsession.py", "_sync/_transport.py"])
 def test_the_library_objects_the_transports_keep_are_watched(module: str) -> None:
     # Each transport keeps its library object in an attribute the scan follows.
     assert attribute_holders((PACKAGE_DIR / module).read_text(encoding="utf-8"))
