@@ -1,4 +1,4 @@
-"""Decoding wire results and notifications of both dialects (the samples of PROTOCOL.md)."""
+"""Decoding wire results and notifications of both dialects (the samples of docs/protocol.md)."""
 
 from __future__ import annotations
 
@@ -994,7 +994,7 @@ def test_method_spec_errors_name_the_method() -> None:
 
 
 def test_missing_result_for_a_model_is_a_protocol_error() -> None:
-    # PROTOCOL.md: a reply may omit "result" when it would be null.
+    # docs/protocol.md: a reply may omit "result" when it would be null.
     with pytest.raises(ProtocolError):
         spec_decode("get_camera_status", None)
 

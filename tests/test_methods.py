@@ -11,7 +11,7 @@ from mediamtx_camera_sdk import methods, models
 from mediamtx_camera_sdk.errors import InvalidParamsError
 from mediamtx_camera_sdk.methods import METHODS, ROLES, MethodSpec, role_allows
 
-# The contract, copied from PROTOCOL.md: method -> lowest role (current dialect).
+# The contract, copied from docs/protocol.md: method -> lowest role (current dialect).
 CURRENT_ROLES: dict[str, str | None] = {
     "ping": None,
     "authenticate": None,
@@ -494,3 +494,56 @@ def test_check_dialect_refuses_wire_params_the_service_lacks() -> None:
         TAKE_SNAPSHOT.check_dialect("current", wire)
     assert info.value.param == "format"
     assert info.value.data["rule"] == "accepted by the legacy service only"
+
+
+# --------------------------------------------------------------------------- a camera as a model
+
+CAMERA_CALLS = [
+    name for name, spec in METHODS.items() if any(p.wire == "device" for p in spec.params)
+]
+
+
+@pytest.mark.parametrize("name", CAMERA_CALLS)
+def test_a_camera_model_is_accepted_where_a_camera_is_expected(name: str) -> None:
+    camera = models.CameraInfo("camera0", "Cam", [], "CONNECTED")
+    recording = models.RecordingInfo("/dev/video1", "r", "r.mp4", None)
+    spec = METHODS[name]
+    assert spec.build_params(device_path=camera) == spec.build_params(device_path="camera0")
+    assert spec.build_params(device_path=recording) == {"device": "/dev/video1"}
+    assert spec.build_params(device_path=camera)["device"] == "camera0"  # type: ignore[index]
+
+
+class _Named:
+    """Any object with a ``device_path``, not one of the SDK's models."""
+
+    def __init__(self, device_path: Any) -> None:
+        self.device_path = device_path
+
+
+@pytest.mark.parametrize("device", [_Named("nope"), _Named(None), _Named(3), object()])
+def test_an_object_that_does_not_name_a_camera_is_refused(device: Any) -> None:
+    with pytest.raises(InvalidParamsError) as info:
+        methods.GET_CAMERA_STATUS.build_params(device_path=device)
+    assert info.value.param == "device_path"
+    assert "CameraInfo" in info.value.data["rule"]
+
+
+def test_camera_id_reads_ids_and_models() -> None:
+    assert methods.camera_id("camera3") == "camera3"
+    assert methods.camera_id(_Named("/dev/video2")) == "/dev/video2"
+    assert methods.camera_id(models.SnapshotInfo("camera1", "s.jpg")) == "camera1"
+    odd = _Named(7)
+    assert methods.camera_id(odd) is odd  # left for the parameter check to refuse
+    assert methods.camera_id(None) is None
+
+
+def test_the_generated_methods_say_a_camera_model_is_accepted() -> None:
+    import inspect
+
+    from mediamtx_camera_sdk._async._api import AsyncApi
+    from mediamtx_camera_sdk._sync._api import SyncApi
+
+    for api in (AsyncApi, SyncApi):
+        for name in ("get_camera_status", "take_snapshot", "start_recording", "stop_recording"):
+            annotation = inspect.signature(getattr(api, name)).parameters["device_path"].annotation
+            assert annotation == "str | HasDevicePath"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
@@ -296,3 +298,156 @@ def test_models_built_by_hand_read_back_every_field_as_given() -> None:
         15,
         ["YUYV"],
     )
+
+
+# --------------------------------------------------------------------------- one vocabulary
+
+
+def _decode(model: Any, payload: dict[str, Any]) -> Any:
+    from mediamtx_camera_sdk._convert import decode
+
+    return decode(model, payload)
+
+
+def test_a_recording_is_started_in_calls_and_notifications_of_both_services() -> None:
+    from mediamtx_camera_sdk._convert import decode_notification
+
+    current_call = _decode(
+        RecordingInfo, {"device": "camera0", "filename": "f", "status": "RECORDING"}
+    )
+    legacy_call = _decode(
+        RecordingInfo,
+        {"device": "/dev/video0", "session_id": "s", "filename": "f", "status": "STARTED"},
+    )
+    event = decode_notification(
+        "recording_status_update", {"device": "camera0", "status": "STARTED", "filename": "f"}
+    )
+    for recording, raw in (
+        (current_call, "RECORDING"),
+        (legacy_call, "STARTED"),
+        (event, "STARTED"),
+    ):
+        assert isinstance(recording.status, models.StatusWord)
+        assert str(recording.status) == "STARTED"
+        assert recording.status == models.RecordingStatus.STARTED
+        assert recording.status.raw == raw
+        # Comparisons with either word keep working.
+        assert recording.status == "STARTED"
+        assert recording.status == raw
+        assert recording.status != "STOPPED"
+    assert current_call.status == legacy_call.status == event.status
+    assert {current_call.status} == {"STARTED"}  # as a key, the vocabulary's word
+    stopped = _decode(RecordingInfo, {"device": "camera0", "filename": "f", "status": "STOPPED"})
+    assert stopped.status == models.RecordingStatus.STOPPED
+    assert stopped.status.raw == "STOPPED"
+
+
+def test_a_snapshot_taken_is_success_on_both_services() -> None:
+    current = _decode(SnapshotInfo, {"device": "camera0", "filename": "s", "status": "SUCCESS"})
+    legacy = _decode(
+        SnapshotInfo, {"device": "/dev/video0", "filename": "s", "status": "completed"}
+    )
+    assert str(current.status) == str(legacy.status) == "SUCCESS"
+    assert legacy.status.raw == "completed"
+    assert legacy.status == "completed"
+    assert legacy.status == SnapshotStatus.COMPLETED
+    assert legacy.status == SnapshotStatus.SUCCESS
+    assert legacy.succeeded and current.succeeded
+    failed = _decode(SnapshotInfo, {"device": "/dev/video0", "filename": "s", "status": "FAILED"})
+    assert failed.status == SnapshotStatus.FAILED and not failed.succeeded
+
+
+@pytest.mark.parametrize(
+    ("model", "payload", "field", "word", "raw"),
+    [
+        (
+            CameraInfo,
+            {"device": "camera0", "status": "connected"},
+            "status",
+            "CONNECTED",
+            "connected",
+        ),
+        (
+            models.CameraCapabilities,
+            {"device": "camera0", "validation_status": "confirmed"},
+            "validation_status",
+            "CONFIRMED",
+            "confirmed",
+        ),
+        (StreamInfo, {"name": "camera0", "status": "inactive"}, "status", "INACTIVE", "inactive"),
+        (
+            models.StreamStatus,
+            {"device": "camera0", "status": "PENDING"},
+            "status",
+            "PENDING",  # outside the vocabulary: kept as sent
+            "PENDING",
+        ),
+        (models.ServerStatus, {"server": {"status": "running"}}, "status", "HEALTHY", "running"),
+        (models.ServerStatus, {"status": "partial"}, "status", "DEGRADED", "partial"),
+        (models.ServerStatus, {"status": "HEALTHY"}, "status", "HEALTHY", "HEALTHY"),
+    ],
+)
+def test_status_words_are_read_into_one_vocabulary(
+    model: Any, payload: dict[str, Any], field: str, word: str, raw: str
+) -> None:
+    value = getattr(_decode(model, payload), field)
+    assert isinstance(value, models.StatusWord)
+    assert (str(value), value.raw) == (word, raw)
+    assert value == word and value == raw
+
+
+def test_status_words_go_back_to_the_wire_as_sent_and_survive_pickling() -> None:
+    import pickle
+
+    from mediamtx_camera_sdk._convert import encode
+
+    legacy = _decode(
+        SnapshotInfo, {"device": "/dev/video0", "filename": "s", "status": "completed"}
+    )
+    assert encode(legacy)["status"] == "completed"
+    assert _decode(SnapshotInfo, encode(legacy)) == legacy
+    copy = pickle.loads(pickle.dumps(legacy.status))
+    assert (str(copy), copy.raw) == ("SUCCESS", "completed")
+    assert repr(legacy.status) == "'SUCCESS'"
+    with pytest.raises(AttributeError):
+        legacy.status.raw = "x"  # type: ignore[misc]
+    assert models.StatusWord("X") == "X" and models.StatusWord("X").raw == "X"
+    assert (models.StatusWord("X") == 3) is False
+
+
+def test_a_hand_made_model_keeps_its_status_as_given() -> None:
+    rec = RecordingInfo("camera0", "r", "r.mp4", None, None, "RECORDING")
+    assert rec.status == "RECORDING" and type(rec.status) is str
+
+
+# --------------------------------------------------------------------------- datetimes
+
+
+def test_every_timestamp_field_has_a_datetime_accessor() -> None:
+    for name in models.__all__:
+        cls = getattr(models, name)
+        if not (isinstance(cls, type) and attrs.has(cls)):
+            continue
+        for field in attrs.fields(cls):
+            spec = field.metadata.get(models._WIRE_KEY, models._Wire())
+            if spec.timestamp:
+                accessor = getattr(cls, f"{field.name}_datetime", None)
+                assert isinstance(accessor, models._UtcDatetime), (name, field.name)
+                assert accessor.field == field.name
+
+
+def test_datetime_accessors_read_the_float_fields() -> None:
+    import datetime as dt
+
+    rec = RecordingInfo("camera0", "r", "r.mp4", 1736951400.5)
+    assert rec.start_time == 1736951400.5  # the seed's float stays
+    assert rec.start_time_datetime == dt.datetime(
+        2025, 1, 15, 14, 30, 0, 500000, tzinfo=dt.timezone.utc
+    )
+    assert rec.end_time_datetime is None
+    snap = SnapshotInfo("camera0", "s.jpg", 1736951400.0)
+    assert snap.timestamp_datetime is not None
+    assert snap.timestamp_datetime.tzinfo is dt.timezone.utc
+    streams = models.StreamList(timestamp=0.0)
+    assert streams.timestamp_datetime == dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    assert models.StreamList().timestamp_datetime is None

@@ -13,6 +13,7 @@ test suite compares the files with :func:`render` and fails when they are stale.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
 import typing
@@ -24,7 +25,7 @@ SRC = ROOT / "src"
 if str(SRC) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(SRC))
 
-from mediamtx_camera_sdk import methods  # noqa: E402
+from mediamtx_camera_sdk import methods, models  # noqa: E402
 from mediamtx_camera_sdk.methods import MethodSpec, Param  # noqa: E402
 
 LINE_LENGTH = 100
@@ -60,6 +61,12 @@ def _model_names(tp: Any) -> set[str]:
     if getattr(tp, "__module__", "") == "mediamtx_camera_sdk.models":
         return {tp.__name__}
     return set()
+
+
+def _annotation_models(text: str) -> set[str]:
+    """The model names (``HasDevicePath``, ...) that parameter annotations use."""
+    words = set(re.findall(r"[A-Za-z_]\w*", text))
+    return {name for name in models.__all__ if name in words}
 
 
 def _param_source(param: Param) -> str:
@@ -200,7 +207,9 @@ def render(kind: str) -> str:
     text = " ".join(param.annotation for spec in specs for param in spec.params)
     abc = [name for name in _ABC_NAMES if f"{name}[" in text]
     typing_names = sorted({"Any", "TypeVar"} | {n for n in _TYPING_NAMES if f"{n}[" in text})
-    models = sorted(set().union(*(_model_names(spec.result) for spec in specs)))
+    model_names = sorted(
+        set().union(*(_model_names(spec.result) for spec in specs)) | _annotation_models(text)
+    )
     blocking = "awaits" if kind == "async" else "blocks until"
     lines = [
         HEADER.rstrip("\n"),
@@ -215,7 +224,7 @@ def render(kind: str) -> str:
     lines.append("")
     lines.append("from .. import methods")
     lines.append("from ..methods import MethodSpec")
-    lines += _models_import(models)
+    lines += _models_import(model_names)
     lines += [
         "",
         f'__all__ = ["{cls}"]',

@@ -392,6 +392,17 @@ class _Field:
         return None, self.sources[0]
 
 
+def _word_hook(vocabulary: Callable[[str], str]) -> Hook:
+    """A status word read into its model's vocabulary (a ``models.StatusWord``)."""
+
+    def structure_word(value: Any, _: Any = None) -> str:
+        if isinstance(value, str):
+            return vocabulary(value)
+        raise _Invalid(f"expected a string, got {_kind(value)}")
+
+    return structure_word
+
+
 def _field_hook(field: _Field) -> Hook:
     """The ``struct_hook`` override of a field read from one wire key (and maybe a path below)."""
     value_hook, tp, default = field.value_hook, field.type, field.default
@@ -403,7 +414,8 @@ def _field_hook(field: _Field) -> Hook:
             return default() if value is None else value_hook(value, tp)
 
         return structure_path
-    exact = _EXACT.get(tp) if value_hook is not _structure_timestamp else None
+    # The exact-type shortcut only where the hook would return the value as it is.
+    exact = _EXACT.get(tp) if value_hook is _PRIMITIVES.get(tp) else None
     if field.required:
         if value_hook is _structure_any:
             return _structure_any
@@ -513,11 +525,18 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
         else:
             fallback = attribute.default if has_default else None
         tp = _strip_none(hints[attribute.name])
+        value_hook: Hook
+        if spec.timestamp:
+            value_hook = _structure_timestamp
+        elif spec.vocabulary is not None:
+            value_hook = _word_hook(spec.vocabulary)
+        else:
+            value_hook = _hook(tp)
         field = _Field(
             name=attribute.name,
             sources=spec.sources or ((attribute.name,),),
             type=tp,
-            value_hook=_structure_timestamp if spec.timestamp else _hook(tp),
+            value_hook=value_hook,
             required=required,
             default=_maker(fallback),
             derive=spec.derive,
@@ -738,6 +757,8 @@ converter.register_structure_hook(models.StreamList, _structure_stream_list)
 converter.register_unstructure_hook_factory(attrs.has, _compile_encoder)
 converter.register_unstructure_hook(models.CameraList, _unstructure_camera_list)
 converter.register_unstructure_hook(models.StreamList, _unstructure_stream_list)
+# A status word goes back to the wire as the service sent it.
+converter.register_unstructure_hook(models.StatusWord, lambda word: word.raw)
 _camera_items = _hook(_CAMERA_ITEMS)
 _stream_items = _hook(_STREAM_ITEMS)
 

@@ -1,6 +1,6 @@
 """The one table of service methods: the single source of truth for both clients.
 
-Every call of the wire contract (``PROTOCOL.md``) is one :class:`MethodSpec`
+Every call of the wire contract (docs/protocol.md) is one :class:`MethodSpec`
 constant below (``GET_CAMERA_LIST``, ``TAKE_SNAPSHOT``, ...), collected in
 :data:`METHODS`. A spec says what the call is named, which Python parameters it
 takes and how each maps to and is validated for the wire, what it returns (the
@@ -14,7 +14,9 @@ arguments with :meth:`MethodSpec.build_params` (raising
 result with :meth:`MethodSpec.decode_result`.
 
 Validation is dialect-neutral: a camera id may be a logical id (``camera0``,
-current service) or a device path (``/dev/video0``, legacy service).
+current service) or a device path (``/dev/video0``, legacy service); wherever a
+call expects a camera, a model naming one (a ``CameraInfo``, or anything with a
+``device_path``) is accepted too, and its ``device_path`` is sent.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ __all__ = [
     "MethodSpec",
     "Param",
     "Role",
+    "camera_id",
     "methods_for",
     "role_allows",
 ]
@@ -105,8 +108,23 @@ def _is_camera_id(value: Any) -> bool:
     return isinstance(value, str) and CAMERA_ID_PATTERN.fullmatch(value) is not None
 
 
+def camera_id(camera: Any) -> Any:
+    """The camera id a call sends for ``camera``: a camera id as it is, or the
+    ``device_path`` of a model that has one (a :class:`~.models.CameraInfo`, a
+    :class:`~.models.RecordingInfo`, ...). Anything else is returned unchanged
+    (for the parameter check to refuse it)."""
+    if isinstance(camera, str):
+        return camera
+    device_path = getattr(camera, "device_path", None)
+    return device_path if isinstance(device_path, str) else camera
+
+
+def _is_camera(value: Any) -> bool:
+    return _is_camera_id(camera_id(value))
+
+
 def _is_filename(value: Any) -> bool:
-    # The file endpoints refuse these (PROTOCOL.md, "Transport"): never let a call
+    # The file endpoints refuse these (docs/protocol.md, "Transport"): never let a call
     # name a file outside the media folder.
     return (
         isinstance(value, str)
@@ -207,14 +225,23 @@ class Param:
     to_wire: Callable[[Any], Any] = _same
 
 
-def _camera(doc: str = "the camera: ``camera0`` (current) or ``/dev/video0`` (legacy).") -> Param:
+def _camera(
+    doc: str = (
+        "the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a "
+        "model naming it such as a ``CameraInfo``."
+    ),
+) -> Param:
     return Param(
         name="device_path",
         wire="device",
-        annotation="str",
-        rule="a camera id matching camera[0-9]+ or /dev/video[0-9]+",
-        check=_is_camera_id,
+        annotation="str | HasDevicePath",
+        rule=(
+            "a camera id matching camera[0-9]+ or /dev/video[0-9]+ "
+            "(or an object whose device_path is one, such as a CameraInfo)"
+        ),
+        check=_is_camera,
         doc=doc,
+        to_wire=camera_id,
     )
 
 
@@ -927,7 +954,7 @@ SET_DISCOVERY_INTERVAL: Final = MethodSpec[DiscoveryIntervalResult](
     role="admin",
 )
 
-#: Every call of the contract, by wire name, in the order of PROTOCOL.md (plus the
+#: Every call of the contract, by wire name, in the order of docs/protocol.md (plus the
 #: legacy alias ``get_cameras``).
 METHODS: Final[Mapping[str, MethodSpec[Any]]] = MappingProxyType(
     {

@@ -28,8 +28,10 @@ Conventions shared by all models:
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
+import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
@@ -56,6 +58,7 @@ __all__ = [
     "FileInfo",
     "FilePage",
     "GlobalSubscriptionStats",
+    "HasDevicePath",
     "HealthStatus",
     "MediamtxPath",
     "MediamtxStatus",
@@ -70,6 +73,7 @@ __all__ = [
     "SnapshotFileInfo",
     "SnapshotInfo",
     "SnapshotStatus",
+    "StatusWord",
     "StorageInfo",
     "StreamInfo",
     "StreamList",
@@ -127,6 +131,8 @@ class _Wire:
         derive: when no source is present, a function of the whole wire mapping
             that gives the value from other members (``None``: nothing to give),
             for the shapes a real service sends instead of the documented one.
+        vocabulary: for a status word, what reads it into its model's vocabulary
+            (a :class:`StatusWord`).
     """
 
     sources: tuple[tuple[str, ...], ...] = ()
@@ -135,6 +141,7 @@ class _Wire:
     timestamp: bool = False
     encode: bool = True
     derive: Callable[[Mapping[str, Any]], Any] | None = None
+    vocabulary: Callable[[str], str] | None = None
 
 
 def _wire(
@@ -144,6 +151,7 @@ def _wire(
     timestamp: bool = False,
     encode: bool = True,
     derive: Callable[[Mapping[str, Any]], Any] | None = None,
+    vocabulary: Callable[[str], str] | None = None,
 ) -> dict[str, _Wire]:
     """Build attrs field metadata describing how a field maps onto the wire.
 
@@ -159,6 +167,7 @@ def _wire(
             timestamp=timestamp,
             encode=encode,
             derive=derive,
+            vocabulary=vocabulary,
         )
     }
 
@@ -167,6 +176,17 @@ def _raw_field() -> Any:
     # The whole wire mapping; excluded from eq/repr so two models that only differ
     # by unknown wire fields compare equal and print readably.
     return attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+
+
+class HasDevicePath(typing.Protocol):
+    """Anything that names a camera by ``device_path``: a :class:`CameraInfo`, a
+    :class:`RecordingInfo`, ... Wherever a call expects a camera, such an object
+    is accepted as well as the camera's id."""
+
+    @property
+    def device_path(self) -> str:
+        """The camera id (``camera0`` or ``/dev/video0``)."""
+        ...
 
 
 class _DeviceAlias:
@@ -184,6 +204,72 @@ class _DeviceAlias:
 # --------------------------------------------------------------------------- status values
 
 
+class StatusWord(str):
+    """A status value in its model's one vocabulary, with the word the service sent.
+
+    The string is the vocabulary's constant (for a recording that runs,
+    ``"STARTED"``, whether the service said ``STARTED`` or ``RECORDING``);
+    :attr:`raw` is the word as sent. ``==`` holds for either one, so code that
+    compares with a service's own word (``status == "completed"``) keeps working,
+    and so does code comparing with the constants (``status ==
+    SnapshotStatus.SUCCESS``). As a dict key or in a set it is the constant.
+    Words outside the vocabulary are kept as they are (``"PENDING"``).
+    """
+
+    def __new__(cls, value: str, raw: str | None = None) -> StatusWord:
+        word = super().__new__(cls, value)
+        word.__dict__["_raw"] = value if raw is None else raw
+        return word
+
+    @property
+    def raw(self) -> str:
+        """The word the service sent (``"RECORDING"``, ``"completed"``, ...)."""
+        raw: str = self.__dict__["_raw"]
+        return raw
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return str.__eq__(self, other) or str.__eq__(self.raw, other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return not self.__eq__(other)
+        return NotImplemented
+
+    __hash__ = str.__hash__
+
+    def __repr__(self) -> str:
+        return str.__repr__(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StatusWord, (str(self), self.raw))
+
+
+class _Vocabulary:
+    """Reads a model's status words into :class:`StatusWord` values of one enum's constants.
+
+    A word matches a constant whatever its case (``"confirmed"`` is ``CONFIRMED``);
+    ``aliases`` maps other words of the same meaning to a constant.
+    """
+
+    def __init__(self, constants: type[enum.Enum], aliases: Mapping[str, str]) -> None:
+        self.constants = constants
+        self.table = {str(m.value).upper(): str(m.value) for m in constants}
+        self.table.update({word.upper(): value for word, value in aliases.items()})
+        self._words: dict[str, StatusWord] = {}
+
+    def __call__(self, word: str) -> StatusWord:
+        try:
+            return self._words[word]
+        except KeyError:
+            pass
+        value = StatusWord(self.table.get(word.upper(), word), word)
+        if len(self._words) < 64:  # a service's vocabulary is small; do not grow without end
+            self._words[word] = value
+        return value
+
+
 class CameraStatus(str, enum.Enum):
     """Documented ``CameraInfo.status`` values."""
 
@@ -193,7 +279,13 @@ class CameraStatus(str, enum.Enum):
 
 
 class RecordingStatus(str, enum.Enum):
-    """Documented recording status values (results and ``recording_status_update``)."""
+    """Documented recording status values (results and ``recording_status_update``).
+
+    Decoded recordings use one vocabulary on both services, in results and in
+    notifications: a recording that runs is ``STARTED`` (the current service's
+    ``start_recording`` says ``RECORDING``, the legacy one and the notifications
+    ``STARTED``); the word sent stays in ``status.raw``.
+    """
 
     STARTING = "STARTING"
     STARTED = "STARTED"
@@ -205,7 +297,11 @@ class RecordingStatus(str, enum.Enum):
 
 
 class SnapshotStatus(str, enum.Enum):
-    """Documented snapshot status values: ``SUCCESS`` (current), ``completed`` (legacy)."""
+    """Documented snapshot status values: ``SUCCESS`` (current), ``completed`` (legacy).
+
+    Decoded snapshots use one vocabulary: a snapshot taken is ``SUCCESS`` on both
+    services (``status.raw`` is ``"completed"`` on the legacy one).
+    """
 
     SUCCESS = "SUCCESS"
     COMPLETED = "completed"
@@ -213,7 +309,7 @@ class SnapshotStatus(str, enum.Enum):
 
 
 class StreamState(str, enum.Enum):
-    """Documented ``StreamStatus.status`` values."""
+    """Documented ``StreamStatus.status`` (and ``StreamInfo.status``) values."""
 
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
@@ -223,7 +319,12 @@ class StreamState(str, enum.Enum):
 
 
 class HealthStatus(str, enum.Enum):
-    """Documented ``ServerStatus.status`` values of the current service."""
+    """Documented ``ServerStatus.status`` values of the current service.
+
+    Decoded statuses use them on both services: the legacy server's
+    ``"running"`` is ``HEALTHY``; the current ``get_system_status``'s
+    ``"partial"`` (some cameras available) is ``DEGRADED``.
+    """
 
     HEALTHY = "HEALTHY"
     DEGRADED = "DEGRADED"
@@ -236,6 +337,38 @@ class ValidationStatus(str, enum.Enum):
     NONE = "NONE"
     DISCONNECTED = "DISCONNECTED"
     CONFIRMED = "CONFIRMED"
+
+
+#: Each status field's vocabulary (the field's ``_wire(vocabulary=...)``).
+_CAMERA_WORDS: Final = _Vocabulary(CameraStatus, {})
+_RECORDING_WORDS: Final = _Vocabulary(RecordingStatus, {"RECORDING": "STARTED"})
+_SNAPSHOT_WORDS: Final = _Vocabulary(SnapshotStatus, {"COMPLETED": "SUCCESS"})
+_STREAM_WORDS: Final = _Vocabulary(StreamState, {})
+_HEALTH_WORDS: Final = _Vocabulary(HealthStatus, {"RUNNING": "HEALTHY", "PARTIAL": "DEGRADED"})
+_VALIDATION_WORDS: Final = _Vocabulary(ValidationStatus, {})
+
+
+class _UtcDatetime:
+    """A timestamp field read as an aware ``datetime`` in UTC (``None`` while it is ``None``)."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    @typing.overload
+    def __get__(self, obj: None, owner: type[Any]) -> _UtcDatetime: ...
+
+    @typing.overload
+    def __get__(self, obj: object, owner: type[Any]) -> datetime.datetime | None: ...
+
+    def __get__(self, obj: object, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        seconds = getattr(obj, self.field)
+        if seconds is None:
+            return None
+        return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
 
 
 #: Subscription topics documented by the current service (``subscribe_events``).
@@ -316,7 +449,7 @@ class CameraInfo(_DeviceAlias):
     capabilities: list[str] = attrs.field(
         metadata=_wire(("capabilities", "formats"), missing=attrs.Factory(list), encode=False)
     )
-    status: str
+    status: str = attrs.field(metadata=_wire(vocabulary=_CAMERA_WORDS))
     stream_url: str | None = attrs.field(
         default=None, metadata=_wire(("streams", "rtsp"), encode=False)
     )
@@ -374,7 +507,9 @@ class CameraCapabilities(_DeviceAlias):
     formats: list[str] = attrs.field(factory=list)
     resolutions: list[str] = attrs.field(factory=list)
     fps_options: list[int] = attrs.field(factory=list)
-    validation_status: str | None = None
+    validation_status: str | None = attrs.field(
+        default=None, metadata=_wire(vocabulary=_VALIDATION_WORDS)
+    )
     capabilities: list[str] = attrs.field(factory=list)
     frame_rates: list[Any] = attrs.field(factory=list)
     raw: Mapping[str, Any] = _raw_field()
@@ -401,6 +536,8 @@ class AuthResult:
     error: str | None = None
     raw: Mapping[str, Any] = _raw_field()
 
+    expires_at_datetime = _UtcDatetime("expires_at")
+
 
 # --------------------------------------------------------------------------- recordings
 
@@ -420,13 +557,18 @@ class RecordingInfo(_DeviceAlias):
     filename: str
     start_time: float | None = attrs.field(metadata=_wire(missing=None, timestamp=True))
     duration: float | None = None
-    status: str = attrs.field(default="active", metadata=_wire(required=True))
+    status: str = attrs.field(
+        default="active", metadata=_wire(required=True, vocabulary=_RECORDING_WORDS)
+    )
     format: str | None = None
     end_time: float | None = attrs.field(
         default=None, metadata=_wire("end_time", "stop_time", timestamp=True)
     )
     file_size: int | None = None
     raw: Mapping[str, Any] = _raw_field()
+
+    start_time_datetime = _UtcDatetime("start_time")
+    end_time_datetime = _UtcDatetime("end_time")
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -465,7 +607,9 @@ class SnapshotInfo(_DeviceAlias):
 
     device_path: str = attrs.field(metadata=_wire("device"))
     filename: str
-    status: str = attrs.field(default="SUCCESS", metadata=_wire(required=True))
+    status: str = attrs.field(
+        default="SUCCESS", metadata=_wire(required=True, vocabulary=_SNAPSHOT_WORDS)
+    )
     timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     file_size: int | None = None
     file_path: str | None = None
@@ -473,6 +617,8 @@ class SnapshotInfo(_DeviceAlias):
     quality: int | None = None
     error: str | None = None
     raw: Mapping[str, Any] = _raw_field()
+
+    timestamp_datetime = _UtcDatetime("timestamp")
 
     def __init__(
         self,
@@ -535,6 +681,8 @@ class FileInfo:
     format: str | None = None
     raw: Mapping[str, Any] = _raw_field()
 
+    modified_time_datetime = _UtcDatetime("modified_time")
+
     @property
     def device(self) -> str | None:
         """The camera the file is from, when the service says (same as ``device_path``)."""
@@ -573,6 +721,8 @@ class RecordingFileInfo:
     download_url: str | None = None
     raw: Mapping[str, Any] = _raw_field()
 
+    created_time_datetime = _UtcDatetime("created_time")
+
 
 @attrs.define(slots=True)
 class SnapshotFileInfo:
@@ -586,6 +736,8 @@ class SnapshotFileInfo:
     resolution: str | None = None
     device_path: str | None = attrs.field(default=None, metadata=_wire("device"))
     raw: Mapping[str, Any] = _raw_field()
+
+    created_time_datetime = _UtcDatetime("created_time")
 
     @property
     def device(self) -> str | None:
@@ -625,6 +777,8 @@ class StreamStartResult(_DeviceAlias):
     message: str | None = None
     raw: Mapping[str, Any] = _raw_field()
 
+    start_time_datetime = _UtcDatetime("start_time")
+
 
 @attrs.define(slots=True)
 class StreamStopResult(_DeviceAlias):
@@ -638,6 +792,9 @@ class StreamStopResult(_DeviceAlias):
     duration: float | None = None
     stream_continues: bool | None = None
     raw: Mapping[str, Any] = _raw_field()
+
+    start_time_datetime = _UtcDatetime("start_time")
+    end_time_datetime = _UtcDatetime("end_time")
 
 
 @attrs.define(slots=True)
@@ -695,7 +852,7 @@ class StreamStatus(_DeviceAlias):
     """
 
     device_path: str = attrs.field(metadata=_wire("device"))
-    status: str
+    status: str = attrs.field(metadata=_wire(vocabulary=_STREAM_WORDS))
     stream_name: str | None = None
     ready: bool | None = None
     ffmpeg_process: FfmpegProcess | None = None
@@ -707,6 +864,9 @@ class StreamStatus(_DeviceAlias):
     last_activity: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     bytes_sent: int | None = None
     raw: Mapping[str, Any] = _raw_field()
+
+    start_time_datetime = _UtcDatetime("start_time")
+    last_activity_datetime = _UtcDatetime("last_activity")
 
 
 @attrs.define(slots=True)
@@ -735,11 +895,14 @@ class StreamInfo:
     ready: bool | None = None
     readers: int | list[Any] | None = None
     bytes_sent: int | None = None
-    status: str | None = None
+    status: str | None = attrs.field(default=None, metadata=_wire(vocabulary=_STREAM_WORDS))
     viewers: int | None = None
     start_time: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     last_activity: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     raw: Mapping[str, Any] = _raw_field()
+
+    start_time_datetime = _UtcDatetime("start_time")
+    last_activity_datetime = _UtcDatetime("last_activity")
 
     @property
     def reader_count(self) -> int | None:
@@ -788,6 +951,8 @@ class StreamList(list[StreamInfo]):
         self.inactive: int = self.total - self.active if inactive is None else inactive
         self.timestamp: float | None = timestamp
         self.raw: Mapping[str, Any] | list[Any] = [] if raw is None else raw
+
+    timestamp_datetime = _UtcDatetime("timestamp")
 
     def __repr__(self) -> str:
         return (
@@ -866,6 +1031,8 @@ class Metrics:
     methods: dict[str, MethodStats] = attrs.field(factory=dict)
     raw: Mapping[str, Any] = _raw_field()
 
+    timestamp_datetime = _UtcDatetime("timestamp")
+
 
 @attrs.define(slots=True)
 class MediamtxStatus:
@@ -889,7 +1056,9 @@ class ServerStatus:
     ``"partial"``), ``available_cameras``, ``discovery_active`` and ``message``.
     """
 
-    status: str = attrs.field(metadata=_wire("status", ("server", "status")))
+    status: str = attrs.field(
+        metadata=_wire("status", ("server", "status"), vocabulary=_HEALTH_WORDS)
+    )
     uptime: float | None = attrs.field(default=None, metadata=_wire("uptime", ("server", "uptime")))
     version: str | None = attrs.field(
         default=None, metadata=_wire("version", ("server", "version"))
@@ -1062,6 +1231,9 @@ class ExternalStream:
     capabilities: dict[str, Any] = attrs.field(factory=dict)
     raw: Mapping[str, Any] = _raw_field()
 
+    discovered_at_datetime = _UtcDatetime("discovered_at")
+    last_seen_datetime = _UtcDatetime("last_seen")
+
 
 @attrs.define(slots=True)
 class DiscoveryResult:
@@ -1077,6 +1249,8 @@ class DiscoveryResult:
     errors: list[Any] = attrs.field(factory=list)
     raw: Mapping[str, Any] = _raw_field()
 
+    scan_timestamp_datetime = _UtcDatetime("scan_timestamp")
+
 
 @attrs.define(slots=True)
 class ExternalStreamAdded:
@@ -1089,6 +1263,8 @@ class ExternalStreamAdded:
     timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     raw: Mapping[str, Any] = _raw_field()
 
+    timestamp_datetime = _UtcDatetime("timestamp")
+
 
 @attrs.define(slots=True)
 class ExternalStreamRemoved:
@@ -1098,6 +1274,8 @@ class ExternalStreamRemoved:
     status: str
     timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     raw: Mapping[str, Any] = _raw_field()
+
+    timestamp_datetime = _UtcDatetime("timestamp")
 
 
 @attrs.define(slots=True)
@@ -1111,6 +1289,8 @@ class ExternalStreamList:
     timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     raw: Mapping[str, Any] = _raw_field()
 
+    timestamp_datetime = _UtcDatetime("timestamp")
+
 
 @attrs.define(slots=True)
 class DiscoveryIntervalResult:
@@ -1121,6 +1301,8 @@ class DiscoveryIntervalResult:
     message: str | None = None
     timestamp: float | None = attrs.field(default=None, metadata=_wire(timestamp=True))
     raw: Mapping[str, Any] = _raw_field()
+
+    timestamp_datetime = _UtcDatetime("timestamp")
 
 
 # --------------------------------------------------------------------------- notifications

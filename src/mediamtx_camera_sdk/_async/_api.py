@@ -22,6 +22,7 @@ from ..models import (
     ExternalStreamList,
     ExternalStreamRemoved,
     FilePage,
+    HasDevicePath,
     Metrics,
     RecordingFileInfo,
     RecordingInfo,
@@ -110,7 +111,7 @@ class AsyncApi:
         return await self._invoke(methods.GET_CAMERA_LIST, None, timeout)
 
     async def get_camera_status(
-        self, device_path: str, *, timeout: float | None = None
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
     ) -> CameraInfo:
         """Get one camera's status, streams, metrics and capabilities.
 
@@ -118,8 +119,9 @@ class AsyncApi:
         repeat.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -138,15 +140,16 @@ class AsyncApi:
         return await self._invoke(methods.GET_CAMERA_STATUS, params, timeout)
 
     async def get_camera_capabilities(
-        self, device_path: str, *, timeout: float | None = None
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
     ) -> CameraCapabilities:
         """Get the formats, resolutions and frame rates a camera supports.
 
         Lowest role: viewer. Dialects: current. Read-only: safe to repeat.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -167,7 +170,7 @@ class AsyncApi:
 
     async def take_snapshot(
         self,
-        device_path: str,
+        device_path: str | HasDevicePath,
         filename: str | None = None,
         *,
         format: Literal["jpg", "png"] | None = None,
@@ -179,8 +182,9 @@ class AsyncApi:
         Lowest role: operator. Dialects: current and legacy.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             filename: the file name to use; ``None`` lets the service choose. Rule: a non-empty file
                 name without '/', '\\' or '..'.
             format: the image format (legacy service only). Rule: one of jpg, png.
@@ -207,7 +211,7 @@ class AsyncApi:
 
     async def start_recording(
         self,
-        device_path: str,
+        device_path: str | HasDevicePath,
         filename: str | None = None,
         *,
         duration: int | None = None,
@@ -219,8 +223,9 @@ class AsyncApi:
         Lowest role: operator. Dialects: current and legacy.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             filename: accepted for compatibility with older SDKs but not sent: the service chooses
                 the file name (read it from the result). Passing one warns.
             duration: stop by itself after this many seconds (1..86400); ``None``: open-ended. Rule:
@@ -253,15 +258,16 @@ class AsyncApi:
         return await self._invoke(methods.START_RECORDING, params, timeout)
 
     async def stop_recording(
-        self, device_path: str, *, timeout: float | None = None
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
     ) -> RecordingInfo:
         """Stop a camera's recording; the result describes the finished file.
 
         Lowest role: operator. Dialects: current and legacy.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -448,15 +454,16 @@ class AsyncApi:
         return await self._invoke(methods.DELETE_SNAPSHOT, params, timeout)
 
     async def start_streaming(
-        self, device_path: str, *, timeout: float | None = None
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
     ) -> StreamStartResult:
         """Start a camera's live stream; the result carries its URL.
 
         Lowest role: operator. Dialects: current.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -477,15 +484,16 @@ class AsyncApi:
         return await self._invoke(methods.START_STREAMING, params, timeout)
 
     async def stop_streaming(
-        self, device_path: str, *, timeout: float | None = None
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
     ) -> StreamStopResult:
         """Stop a camera's live stream.
 
         Lowest role: operator. Dialects: current.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -505,14 +513,17 @@ class AsyncApi:
         params = methods.STOP_STREAMING.build_params(device_path=device_path)
         return await self._invoke(methods.STOP_STREAMING, params, timeout)
 
-    async def get_stream_url(self, device_path: str, *, timeout: float | None = None) -> StreamUrl:
+    async def get_stream_url(
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
+    ) -> StreamUrl:
         """Get a camera's stream URL and whether the stream is ready.
 
         Lowest role: viewer. Dialects: current. Read-only: safe to repeat.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -532,15 +543,16 @@ class AsyncApi:
         return await self._invoke(methods.GET_STREAM_URL, params, timeout)
 
     async def get_stream_status(
-        self, device_path: str, *, timeout: float | None = None
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
     ) -> StreamStatus:
         """Get a camera's stream status: FFmpeg process, MediaMTX path and metrics.
 
         Lowest role: viewer. Dialects: current. Read-only: safe to repeat.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:

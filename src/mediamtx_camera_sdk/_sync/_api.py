@@ -22,6 +22,7 @@ from ..models import (
     ExternalStreamList,
     ExternalStreamRemoved,
     FilePage,
+    HasDevicePath,
     Metrics,
     RecordingFileInfo,
     RecordingInfo,
@@ -109,15 +110,18 @@ class SyncApi:
         """
         return self._invoke(methods.GET_CAMERA_LIST, None, timeout)
 
-    def get_camera_status(self, device_path: str, *, timeout: float | None = None) -> CameraInfo:
+    def get_camera_status(
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
+    ) -> CameraInfo:
         """Get one camera's status, streams, metrics and capabilities.
 
         Lowest role: viewer (legacy service: none). Dialects: current and legacy. Read-only: safe to
         repeat.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -136,15 +140,16 @@ class SyncApi:
         return self._invoke(methods.GET_CAMERA_STATUS, params, timeout)
 
     def get_camera_capabilities(
-        self, device_path: str, *, timeout: float | None = None
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
     ) -> CameraCapabilities:
         """Get the formats, resolutions and frame rates a camera supports.
 
         Lowest role: viewer. Dialects: current. Read-only: safe to repeat.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -165,7 +170,7 @@ class SyncApi:
 
     def take_snapshot(
         self,
-        device_path: str,
+        device_path: str | HasDevicePath,
         filename: str | None = None,
         *,
         format: Literal["jpg", "png"] | None = None,
@@ -177,8 +182,9 @@ class SyncApi:
         Lowest role: operator. Dialects: current and legacy.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             filename: the file name to use; ``None`` lets the service choose. Rule: a non-empty file
                 name without '/', '\\' or '..'.
             format: the image format (legacy service only). Rule: one of jpg, png.
@@ -205,7 +211,7 @@ class SyncApi:
 
     def start_recording(
         self,
-        device_path: str,
+        device_path: str | HasDevicePath,
         filename: str | None = None,
         *,
         duration: int | None = None,
@@ -217,8 +223,9 @@ class SyncApi:
         Lowest role: operator. Dialects: current and legacy.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             filename: accepted for compatibility with older SDKs but not sent: the service chooses
                 the file name (read it from the result). Passing one warns.
             duration: stop by itself after this many seconds (1..86400); ``None``: open-ended. Rule:
@@ -250,14 +257,17 @@ class SyncApi:
         )
         return self._invoke(methods.START_RECORDING, params, timeout)
 
-    def stop_recording(self, device_path: str, *, timeout: float | None = None) -> RecordingInfo:
+    def stop_recording(
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
+    ) -> RecordingInfo:
         """Stop a camera's recording; the result describes the finished file.
 
         Lowest role: operator. Dialects: current and legacy.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -440,15 +450,16 @@ class SyncApi:
         return self._invoke(methods.DELETE_SNAPSHOT, params, timeout)
 
     def start_streaming(
-        self, device_path: str, *, timeout: float | None = None
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
     ) -> StreamStartResult:
         """Start a camera's live stream; the result carries its URL.
 
         Lowest role: operator. Dialects: current.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -468,14 +479,17 @@ class SyncApi:
         params = methods.START_STREAMING.build_params(device_path=device_path)
         return self._invoke(methods.START_STREAMING, params, timeout)
 
-    def stop_streaming(self, device_path: str, *, timeout: float | None = None) -> StreamStopResult:
+    def stop_streaming(
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
+    ) -> StreamStopResult:
         """Stop a camera's live stream.
 
         Lowest role: operator. Dialects: current.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -495,14 +509,17 @@ class SyncApi:
         params = methods.STOP_STREAMING.build_params(device_path=device_path)
         return self._invoke(methods.STOP_STREAMING, params, timeout)
 
-    def get_stream_url(self, device_path: str, *, timeout: float | None = None) -> StreamUrl:
+    def get_stream_url(
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
+    ) -> StreamUrl:
         """Get a camera's stream URL and whether the stream is ready.
 
         Lowest role: viewer. Dialects: current. Read-only: safe to repeat.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
@@ -521,14 +538,17 @@ class SyncApi:
         params = methods.GET_STREAM_URL.build_params(device_path=device_path)
         return self._invoke(methods.GET_STREAM_URL, params, timeout)
 
-    def get_stream_status(self, device_path: str, *, timeout: float | None = None) -> StreamStatus:
+    def get_stream_status(
+        self, device_path: str | HasDevicePath, *, timeout: float | None = None
+    ) -> StreamStatus:
         """Get a camera's stream status: FFmpeg process, MediaMTX path and metrics.
 
         Lowest role: viewer. Dialects: current. Read-only: safe to repeat.
 
         Args:
-            device_path: the camera: ``camera0`` (current) or ``/dev/video0`` (legacy). Rule: a
-                camera id matching camera[0-9]+ or /dev/video[0-9]+.
+            device_path: the camera: its id, ``camera0`` (current) or ``/dev/video0`` (legacy), or a
+                model naming it such as a ``CameraInfo``. Rule: a camera id matching camera[0-9]+ or
+                /dev/video[0-9]+ (or an object whose device_path is one, such as a CameraInfo).
             timeout: seconds to wait for the reply; ``None`` uses the client's default.
 
         Returns:
