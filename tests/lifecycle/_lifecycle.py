@@ -215,3 +215,34 @@ def state_name(client: Any) -> str:
     state = client.state
     value = getattr(state, "value", state)
     return str(value).lower()
+
+
+# ----------------------------------------------------------------- sockets
+
+#: /proc/net/tcp states of a socket still open on our side: ESTABLISHED, SYN_SENT, CLOSE_WAIT.
+_OPEN_STATES = frozenset({"01", "02", "08"})
+
+
+def open_sockets_to(port: int) -> int:
+    """How many TCP sockets on this machine connect *to* ``port`` and are still open here.
+
+    Read from ``/proc/net/tcp{,6}`` (Linux): the client's sockets to a proxy or
+    server listening on ``port`` (the listener's own sockets have it as their
+    local port and are not counted). A socket the client closed is in
+    FIN_WAIT/TIME_WAIT and is not counted either.
+    """
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as lines:
+                next(lines, None)
+                for line in lines:
+                    fields = line.split()
+                    if len(fields) < 4:
+                        continue
+                    remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                    if remote_port == port and fields[3] in _OPEN_STATES:
+                        count += 1
+        except OSError:
+            continue
+    return count
