@@ -361,7 +361,7 @@ def compare(runs: list[dict[str, Any]]) -> str:
         t = data["targets"].get(key)
         if t is None or t["value"] is None:
             return "-"
-        mark = {True: "yes", False: "**no**"}.get(t["holds"], "n/a")
+        mark = {True: "yes", False: "no"}.get(t["holds"], "n/a")
         value = fmt(t["value"], "{:,.0f}" if abs(t["value"]) >= 100 else "{:.2f}")
         return f"{value} ({mark})"
 
