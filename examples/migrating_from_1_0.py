@@ -69,7 +69,7 @@ async def main() -> None:
         # The two lines this SDK adds to the 1.0 program: fetch the snapshot's
         # file over HTTP, with the client's own credentials.
         path = await client.download_snapshot(snapshot.filename, tempfile.mkdtemp())
-        print(f"Downloaded to {path} ({os.path.getsize(path)} bytes)")
+        print(f"Downloaded to {path}")
     except AuthenticationError as e:
         print(f"Authentication failed: {e}")
     except ConnectionError as e:

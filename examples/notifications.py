@@ -31,10 +31,13 @@ async def main():
     seconds = float(os.environ.get("MEDIAMTX_EXAMPLE_SECONDS", "30"))
     try:
         await asyncio.sleep(seconds)
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        pass
     finally:
+        # Also on Ctrl-C: asyncio.run cancels main(), and the cancellation
+        # goes on after the disconnect (never swallow it).
         await client.disconnect()
 
 
-asyncio.run(main())
+try:
+    asyncio.run(main())
+except KeyboardInterrupt:
+    print("Stopped.")

@@ -653,6 +653,34 @@ def test_rst_roles_become_markdown() -> None:
     assert markdown("Args:\n    x: a thing") == "Args:\n    x: a thing"
 
 
+def test_raises_entries_naming_two_exceptions_are_split() -> None:
+    split = _load_tooling("griffe_rst").split_raises
+    text = (
+        "Fetch it.\n\nRaises:\n"
+        "    NotFoundError: no such file. AuthenticationError: credentials refused.\n"
+        "    ConnectionError: the download failed;\n"
+        "        a retry may help. ValueError: quoted, not an entry.\n"
+        "\nReturns:\n    The path. ValueError: left alone.\n"
+    )
+    assert split(text) == (
+        "Fetch it.\n\nRaises:\n"
+        "    NotFoundError: no such file.\n"
+        "    AuthenticationError: credentials refused.\n"
+        "    ConnectionError: the download failed;\n"
+        "        a retry may help. ValueError: quoted, not an entry.\n"
+        "\nReturns:\n    The path. ValueError: left alone.\n"
+    )
+
+
+def test_runtime_defaults_shows_plain_values() -> None:
+    defaults = _load_tooling("griffe_defaults")
+    assert defaults.plain_repr(config.DEFAULT_HOST) == "'localhost'"
+    assert defaults.plain_repr(config.DEFAULT_PORT) == "8080"
+    assert defaults.plain_repr(True) == "True"
+    assert defaults.plain_repr(None) == "None"
+    assert defaults.plain_repr(object()) is None
+
+
 def test_benchmark_hook_copies_the_latest_section(tmp_path: Path) -> None:
     hooks = _load_tooling("hooks")
     page = f"# Performance\n\n## Latest results\n\n{hooks.LATEST}\n\n## How\n\n{hooks.METHOD}\n"
@@ -765,3 +793,18 @@ def test_performance_page_shows_the_benchmark_readme(site: Path) -> None:
                 for cell in cells:
                     plain = re.sub(r"[`*]", "", cell)
                     assert plain.replace("&", "&amp;") in html, plain
+
+
+def test_reference_shows_default_values_and_one_exception_per_raises_row(site: Path) -> None:
+    for page in ("clients", "config", "testing"):
+        html = (site / "reference" / page / "index.html").read_text(encoding="utf-8")
+        text = re.sub(r"<[^>]+>", "", html)
+        # Signatures show values, not the constants that hold them.
+        assert not re.search(r"= DEFAULT_[A-Z_]+", text), page
+        for section in re.findall(r"Raises:</span>(.*?)</table>", html, re.S):
+            for row in re.findall(r"<tr.*?</tr>", section, re.S)[1:]:
+                cells = re.findall(r"<td.*?</td>", row, re.S)
+                description = re.sub(r"<[^>]+>", " ", cells[-1]) if cells else ""
+                assert not re.search(r"\b[A-Z]\w*Error:", description), (page, description)
+    clients = (site / "reference" / "clients" / "index.html").read_text(encoding="utf-8")
+    assert "8080" in re.sub(r"<[^>]+>", "", clients)
