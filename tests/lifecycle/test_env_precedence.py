@@ -74,12 +74,14 @@ def test_the_environment_applies_when_nothing_is_passed(cls, hostile_env):
 @pytest.mark.parametrize(
     ("arguments", "url"),
     [
-        pytest.param({"host": "camera.local"}, "ws://camera.local:8080/ws", id="host"),
-        pytest.param({"port": 8002}, "ws://localhost:8002/ws", id="port"),
-        pytest.param({"use_ssl": False}, "ws://localhost:8080/ws", id="use_ssl-false"),
-        pytest.param({"use_ssl": True}, "wss://localhost:8080/ws", id="use_ssl-true"),
-        pytest.param({"host": "localhost"}, "ws://localhost:8080/ws", id="host-equal-to-default"),
-        pytest.param({"port": 8080}, "ws://localhost:8080/ws", id="port-equal-to-default"),
+        # Passing any of host/port/use_ssl ignores MEDIAMTX_URL; among those
+        # three, the environment still fills the ones not passed.
+        pytest.param({"host": "camera.local"}, "wss://camera.local:9999/ws", id="host"),
+        pytest.param({"port": 8002}, "wss://env-host:8002/ws", id="port"),
+        pytest.param({"use_ssl": False}, "ws://env-host:9999/ws", id="use_ssl-false"),
+        pytest.param({"use_ssl": True}, "wss://env-host:9999/ws", id="use_ssl-true"),
+        pytest.param({"host": "localhost"}, "wss://localhost:9999/ws", id="host-equal-to-default"),
+        pytest.param({"port": 8080}, "wss://env-host:8080/ws", id="port-equal-to-default"),
         pytest.param(
             {"url": "ws://given:1234/ws"}, "ws://given:1234/ws", id="url-beats-host-port-ssl"
         ),
