@@ -75,7 +75,10 @@ def dialect(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def emu(dialect: str) -> Iterator[CameraServiceEmulator]:
-    with CameraServiceEmulator(dialect=dialect, jwt_secret=SECRET) as emulator:
+    # The documented service: these scenarios rely on pushed notifications.
+    with CameraServiceEmulator(
+        dialect=dialect, jwt_secret=SECRET, behaviour="documented"
+    ) as emulator:
         yield emulator
 
 

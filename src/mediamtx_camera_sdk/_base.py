@@ -108,6 +108,7 @@ class ClientBase:
     on_connection_lost: Callable[[], Any] | None
     on_reconnected: Callable[[], Any] | None
     _explicit_arguments: frozenset[str]
+    _workers: dict[Any, Any]
 
     @_records_explicit_arguments
     def __init__(
@@ -388,8 +389,20 @@ class ClientBase:
         return handler
 
     def off(self, name: str, handler: Callable[..., Any] | None = None) -> int:
-        """Unregister ``handler`` (every handler when None) for ``name``; returns how many."""
-        return self._handlers.remove(name, handler)
+        """Unregister ``handler`` (every handler when None) for ``name``; returns how many.
+
+        A handler no longer registered for any event gets the events already
+        queued for it, then its worker ends.
+        """
+        removed = self._handlers.remove(name, handler)
+        live = self._handlers.callables()
+        self._retire_workers(lambda key: not isinstance(key, str) and key not in live)
+        return removed
+
+    def _retire_workers(self, which: Callable[[Any], bool] = lambda key: True) -> None:
+        """End the handler workers ``which`` selects, once their queued events are done."""
+        for key in [k for k in self._workers if which(k)]:
+            self._workers.pop(key).retire()
 
     def _targets(self, event: Notification) -> list[tuple[Any, Callable[..., Any], Any]]:
         """(key, callable, argument) for every handler that must get ``event``.

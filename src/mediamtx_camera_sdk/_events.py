@@ -158,6 +158,10 @@ class HandlerRegistry:
         ]
         return before - len(self._entries)
 
+    def callables(self) -> list[Callable[..., Any]]:
+        """Every registered handler (once per registration)."""
+        return [entry[2] for entry in self._entries]
+
     def handlers_for(self, method: str, params: Mapping[str, Any]) -> list[Callable[..., Any]]:
         """Handlers to call for this event, in registration order.
 

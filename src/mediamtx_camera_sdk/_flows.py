@@ -214,6 +214,7 @@ def connect_flow(
     """
     failures = 0
     refusals = 0
+    refused: AuthenticationError | None = None
     while True:
         delay: float | None = None
         try:
@@ -225,6 +226,7 @@ def connect_flow(
         except AuthenticationError as exc:
             yield Close("authentication failed")
             refusals += 1
+            refused = exc
             if not reconnecting or settings.token_provider is None or refusals > 1:
                 raise
             failures += 1
@@ -233,9 +235,11 @@ def connect_flow(
             yield Close(exc.message)
             failures += 1
             if not retries_left(settings, failures):
+                # A credential refused on an earlier attempt is the real reason.
+                last = exc if refused is None else refused
                 if failures > 1:
-                    raise _after_attempts(exc, failures) from exc
-                raise
+                    raise _after_attempts(last, failures) from exc
+                raise last
             if isinstance(exc, RateLimitedError):
                 delay = exc.retry_after
             logger.info("connection attempt %d failed: %s", failures, exc.message)

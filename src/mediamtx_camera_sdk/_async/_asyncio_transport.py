@@ -20,7 +20,8 @@ import anyio
 from websockets.protocol import State
 
 from .._tls import connect_error, handshake_failed
-from ._transport import AsyncTransport, Deliver, Session
+from .._wsession import Session
+from ._transport import AsyncTransport, Deliver
 
 __all__ = ["AsyncioTransport"]
 

@@ -66,9 +66,13 @@ STREAM_ERRORS: Final = (
 
 def running_on_asyncio() -> bool:
     """Whether the current task runs on asyncio (as opposed to trio)."""
-    import sniffio
+    import asyncio
 
-    return sniffio.current_async_library() == "asyncio"
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class AsyncTransport:

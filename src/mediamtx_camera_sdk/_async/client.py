@@ -58,6 +58,9 @@ __all__ = ["CameraClient", "EventStream"]
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
 
+#: How many plain-function handlers of one client may run at once (threads).
+HANDLER_THREADS = 4
+
 
 class EventStream:
     """An async iterator over the client's events (``async for event in client.events()``).
@@ -130,20 +133,33 @@ class EventStream:
 
 
 class _HandlerWorker:
-    """Runs one handler's events in order, off the reader (a slow handler delays only itself)."""
+    """Runs one handler's events in order, off the reader (a slow handler delays only itself).
 
-    def __init__(self, maxlen: int) -> None:
+    A plain-function handler runs in a worker thread, under the client's own
+    limiter (never anyio's default one, which the application's ``to_thread``
+    calls use), and is abandoned, not waited for, when the client disconnects.
+    """
+
+    def __init__(self, maxlen: int, limiter: anyio.CapacityLimiter) -> None:
         self.queue = handler_queue(maxlen)
         self.wakeup = anyio.Event()
+        self.limiter = limiter
+        self.retired = False  # off(): end once the queued events are done
 
     def push(self, handler: Callable[..., Any], argument: Any) -> None:
         self.queue.push((handler, argument))
+        self.wakeup.set()
+
+    def retire(self) -> None:
+        self.retired = True
         self.wakeup.set()
 
     async def run(self) -> None:
         while True:
             item = self.queue.pop()
             if item is None:
+                if self.retired:
+                    return
                 self.wakeup = anyio.Event()
                 await self.wakeup.wait()
                 continue
@@ -154,9 +170,9 @@ class _HandlerWorker:
                 if _is_async_callable(handler):
                     await handler(*call_args(argument))
                 else:
-                    # A sync handler runs in a worker thread so that one that
-                    # blocks cannot stall the event loop (and with it the reader).
-                    result = await anyio.to_thread.run_sync(handler, *call_args(argument))
+                    result = await anyio.to_thread.run_sync(
+                        handler, *call_args(argument), limiter=self.limiter, abandon_on_cancel=True
+                    )
                     if inspect.isawaitable(result):
                         await result
             except anyio.get_cancelled_exc_class():
@@ -210,6 +226,8 @@ class CameraClient(AsyncApi, ClientBase):
         self._connecting: anyio.Event | None = None  # set when a connect() ends
         self._connect_error: CameraServiceError | None = None
         self._workers: dict[Any, _HandlerWorker] = {}
+        # Threads for plain-function handlers: the client's own (made in connect()).
+        self._handler_limiter: Any = None
         self._streams: set[EventStream] = set()
         self._last_sent = 0.0
         self._last_received = 0.0
@@ -255,6 +273,8 @@ class CameraClient(AsyncApi, ClientBase):
         self._closed = False
         self._failure = None
         self._state_changed = anyio.Event()
+        if self._handler_limiter is None:
+            self._handler_limiter = anyio.CapacityLimiter(HANDLER_THREADS)
         tasks = self._tasks = TaskRunner()
         connecting = self._connecting = anyio.Event()
         self._connect_error = None
@@ -562,6 +582,7 @@ class CameraClient(AsyncApi, ClientBase):
             self._failure = exc
             self._set_state(FAILED)
             self._dispatch(self._gave_up_event(exc))
+            self._retire_workers()  # after the final event: nothing is left running
             return
         self._reconnects += 1
         self._set_state(READY)
@@ -579,6 +600,8 @@ class CameraClient(AsyncApi, ClientBase):
         if interval is None:  # pragma: no cover - started only with a heartbeat
             return
         while True:
+            if self._state == FAILED:
+                return
             if self._state != READY:
                 changed = self._state_changed
                 if changed is not None:
@@ -586,7 +609,7 @@ class CameraClient(AsyncApi, ClientBase):
                 continue
             wait = self._heartbeat_wait(time.monotonic(), self._last_sent, self._last_received)
             if wait > 0:
-                await anyio.sleep(wait)
+                await self._nap(wait)
                 continue
             transport = self._transport
             try:
@@ -596,7 +619,14 @@ class CameraClient(AsyncApi, ClientBase):
                     self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
             except CameraServiceError as exc:
                 logger.debug("heartbeat ping failed: %s", exc)
-                await anyio.sleep(interval)
+                await self._nap(interval)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if the connection state changes meanwhile."""
+        changed = self._state_changed
+        with anyio.move_on_after(seconds):
+            if changed is not None:
+                await changed.wait()
 
     # ------------------------------------------------------------ events
 
@@ -607,7 +637,9 @@ class CameraClient(AsyncApi, ClientBase):
             for key, handler, argument in self._targets(event):
                 worker = self._workers.get(key)
                 if worker is None:
-                    worker = self._workers[key] = _HandlerWorker(self._settings.event_buffer)
+                    worker = self._workers[key] = _HandlerWorker(
+                        self._settings.event_buffer, self._handler_limiter
+                    )
                     tasks.start_soon(worker.run)
                 worker.push(handler, argument)
         for stream in self._streams:

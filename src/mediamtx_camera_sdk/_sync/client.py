@@ -199,10 +199,17 @@ class _HandlerWorker:
         self._cond = threading.Condition(threading.Lock())
         self._queue = handler_queue(maxlen)
         self._stopped = False
+        self._retired = False  # off(): end once the queued events are done
 
     def push(self, handler: Callable[..., Any], argument: Any) -> None:
         with self._cond:
             self._queue.push((handler, argument))
+            self._cond.notify()
+
+    def retire(self) -> None:
+        """End the thread once the queued events are done."""
+        with self._cond:
+            self._retired = True
             self._cond.notify()
 
     def stop(self) -> None:
@@ -214,9 +221,9 @@ class _HandlerWorker:
     def run(self) -> None:
         while True:
             with self._cond:
-                while not self._stopped and not len(self._queue):
+                while not self._stopped and not self._retired and not len(self._queue):
                     self._cond.wait()
-                if self._stopped:
+                if self._stopped or (self._retired and not len(self._queue)):
                     return
                 item = self._queue.pop()
             if item is None or item is HANDLER_DROP:
@@ -272,7 +279,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._connect_lock = threading.Lock()  # one connect() at a time
         self._reauth_lock = threading.Lock()  # one re-authentication at a time
         self._auth_generation = 0
-        self._connect_attempts = 0  # connects started, to share an outcome
+        self._connect_attempts = 0  # connects finished, to share an outcome
         self._connect_error: CameraServiceError | None = None
         # Caches, handler workers and event iterators.
         self._dispatch_lock = threading.Lock()
@@ -318,7 +325,6 @@ class SyncCameraClient(SyncApi, ClientBase):
                 if self._connect_error is not None:
                     raise self._connect_error
                 return
-            self._connect_attempts += 1
             with self._lock:
                 if self._running:
                     return
@@ -339,6 +345,8 @@ class SyncCameraClient(SyncApi, ClientBase):
                     )
                 self._shutdown()
                 raise
+            finally:
+                self._connect_attempts += 1  # whoever waited for the lock shares this outcome
             with self._lock:
                 if self._closed:
                     raise ClientClosedError("the client was disconnected while connecting")
@@ -665,6 +673,8 @@ class SyncCameraClient(SyncApi, ClientBase):
                 self._failure = exc
                 self._set_state(FAILED)
             self._dispatch(self._gave_up_event(exc))
+            with self._dispatch_lock:
+                self._retire_workers()  # after the final event: nothing is left running
             return
         with self._lock:
             if self._closed:
@@ -686,6 +696,8 @@ class SyncCameraClient(SyncApi, ClientBase):
             return
         while not stop.is_set():
             with self._lock:
+                if self._state == FAILED:
+                    return
                 if self._state != READY:
                     if not stop.is_set():
                         self._state_changed.wait()
@@ -693,7 +705,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                 wait = self._heartbeat_wait(time.monotonic(), self._last_sent, self._last_received)
                 transport = self._transport
             if wait > 0:
-                stop.wait(wait)
+                self._nap(stop, wait)
                 continue
             try:
                 self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
@@ -702,7 +714,13 @@ class SyncCameraClient(SyncApi, ClientBase):
                     self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
             except CameraServiceError as exc:
                 logger.debug("heartbeat ping failed: %s", exc)
-                stop.wait(interval)
+                self._nap(stop, interval)
+
+    def _nap(self, stop: threading.Event, seconds: float) -> None:
+        """Sleep ``seconds``, or less if the client stops or the connection state changes."""
+        with self._lock:
+            if not stop.is_set():
+                self._state_changed.wait(seconds)
 
     # ------------------------------------------------------------ events
 
