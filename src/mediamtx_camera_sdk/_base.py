@@ -10,6 +10,7 @@ reconnect, and the recording-status answer.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import logging
@@ -82,6 +83,14 @@ def _records_explicit_arguments(init: Callable[..., None]) -> Callable[..., None
         init(self, *args, **kwargs)
 
     return wrapper
+
+
+#: (client id, authentication generation) when the current task or thread
+#: last started a call: a re-authentication it asks for is needed only if no
+#: other call re-authenticated since.
+_CALL_GENERATION: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextVar(
+    "mediamtx_call_generation", default=(0, -1)
+)
 
 
 def make_event(method: str, params: Mapping[str, Any]) -> Notification:
@@ -221,6 +230,7 @@ class ClientBase:
         self.logger = logger
         self._transport: Any = None
         self._state = IDLE
+        self._auth_generation = 0  # re-authentications done
         self._setup()
 
     def _setup(self) -> None:
@@ -398,6 +408,15 @@ class ClientBase:
         live = self._handlers.callables()
         self._retire_workers(lambda key: not isinstance(key, str) and key not in live)
         return removed
+
+    def _note_call(self) -> None:
+        """A call starts (in this task or thread): remember the authentication generation."""
+        _CALL_GENERATION.set((id(self), self._auth_generation))
+
+    def _reauth_needed(self) -> bool:
+        """Whether the token this task's last call was refused with is still the current one."""
+        client, generation = _CALL_GENERATION.get()
+        return client != id(self) or generation == self._auth_generation
 
     def _retire_workers(self, which: Callable[[Any], bool] = lambda key: True) -> None:
         """End the handler workers ``which`` selects, once their queued events are done."""

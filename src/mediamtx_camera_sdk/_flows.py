@@ -235,11 +235,11 @@ def connect_flow(
             yield Close(exc.message)
             failures += 1
             if not retries_left(settings, failures):
-                # A credential refused on an earlier attempt is the real reason.
-                last = exc if refused is None else refused
+                if refused is not None:  # refused on an earlier attempt: the real reason
+                    raise _after_attempts(refused, failures) from exc
                 if failures > 1:
-                    raise _after_attempts(last, failures) from exc
-                raise last
+                    raise _after_attempts(exc, failures) from exc
+                raise
             if isinstance(exc, RateLimitedError):
                 delay = exc.retry_after
             logger.info("connection attempt %d failed: %s", failures, exc.message)
@@ -270,9 +270,11 @@ def call_with_reauth_flow(
     """
     try:
         return (yield Call(method, params, timeout))
-    except AuthenticationError:
+    except AuthenticationError as exc:
         if settings.token_provider is None or method == "authenticate":
             raise
+        if isinstance(exc.__cause__, AuthenticationError):
+            raise  # not this call's refusal: reconnecting already gave up on the credential
         logger.info("token rejected during %s; fetching a fresh token", method)
         yield Reauthenticate(timeout)
         return (yield Call(method, params, timeout))

@@ -222,7 +222,6 @@ class CameraClient(AsyncApi, ClientBase):
         self._tasks: TaskRunner | None = None
         self._state_changed: anyio.Event | None = None
         self._reauth_lock = anyio.Lock()  # one re-authentication at a time
-        self._auth_generation = 0
         self._connecting: anyio.Event | None = None  # set when a connect() ends
         self._connect_error: CameraServiceError | None = None
         self._workers: dict[Any, _HandlerWorker] = {}
@@ -363,13 +362,13 @@ class CameraClient(AsyncApi, ClientBase):
 
     async def _perform(self, op: _flows.Op, gated: bool) -> Any:
         if type(op) is Call:
+            self._note_call()
             return await self._roundtrip(op.method, op.params, op.timeout, gated=gated)
         if type(op) is Authenticate:
             return await self._authenticate(op)
         if type(op) is Reauthenticate:
-            generation = self._auth_generation
             async with self._reauth_lock:
-                if generation == self._auth_generation:  # nobody did it meanwhile
+                if self._reauth_needed():  # nobody did it since this call started
                     await self._drive(_flows.authenticate_flow(self._settings, timeout=op.timeout))
                     self._auth_generation += 1
             return None

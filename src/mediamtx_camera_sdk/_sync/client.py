@@ -278,7 +278,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._threads: set[threading.Thread] = set()
         self._connect_lock = threading.Lock()  # one connect() at a time
         self._reauth_lock = threading.Lock()  # one re-authentication at a time
-        self._auth_generation = 0
         self._connect_attempts = 0  # connects finished, to share an outcome
         self._connect_error: CameraServiceError | None = None
         # Caches, handler workers and event iterators.
@@ -468,6 +467,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._abort(ConnectionError(f"connection closed: {op.reason}"))
 
     def _op_call(self, op: Call, gated: bool) -> Any:
+        self._note_call()
         return self._roundtrip(op.method, op.params, op.timeout, gated=gated)
 
     def _op_authenticate(self, op: Authenticate, gated: bool) -> Any:
@@ -484,9 +484,8 @@ class SyncCameraClient(SyncApi, ClientBase):
         return self._await_call(call, transport, deadline)
 
     def _op_reauthenticate(self, op: Reauthenticate, gated: bool) -> None:
-        generation = self._auth_generation
         with self._reauth_lock:
-            if generation == self._auth_generation:  # nobody did it meanwhile
+            if self._reauth_needed():  # nobody did it since this call started
                 self._drive(_flows.authenticate_flow(self._settings, timeout=op.timeout))
                 self._auth_generation += 1
 
