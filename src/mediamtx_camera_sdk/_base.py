@@ -43,10 +43,10 @@ from .errors import (
     CameraServiceError,
     ClientClosedError,
     ConnectionError,
-    InvalidParamsError,
     NotFoundError,
     ProtocolError,
     UnsupportedError,
+    ValidationError,
 )
 from .methods import METHODS, MethodSpec
 from .models import CameraInfo, CameraList, FilePage, RecordingInfo
@@ -203,14 +203,14 @@ class ClientBase:
                 url=s.url, host=s.host, port=s.port, use_ssl=s.use_ssl
             )
         except ValueError as exc:
-            raise InvalidParamsError(
+            raise ValidationError(
                 str(exc), code=-32602, data={"param": "url", "rule": "ws:// or wss:// URL"}
             ) from None
         try:
             # Validated now (and the TLS warnings logged) rather than at connect().
             ssl_context_for(self._endpoint, verify_ssl=s.verify_ssl, ssl_context=s.ssl_context)
         except (ValueError, TypeError) as exc:
-            raise InvalidParamsError(
+            raise ValidationError(
                 str(exc), code=-32602, data={"param": "ssl_context", "rule": "TLS settings"}
             ) from None
         self._protocol = RpcProtocol(s.dialect)
@@ -472,7 +472,7 @@ class ClientBase:
 
     def _recording_status(self, device: str) -> RecordingInfo | None:
         if not isinstance(device, str) or not device:
-            raise InvalidParamsError(
+            raise ValidationError(
                 "get_recording_status: device_path must be a non-empty string",
                 code=-32602,
                 data={"param": "device_path", "rule": "camera id"},
@@ -526,7 +526,7 @@ class ClientBase:
         if timeout is None:
             return self._settings.timeout
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"timeout must be a positive number of seconds, not {timeout!r}",
                 code=-32602,
                 data={"param": "timeout", "rule": "> 0"},
@@ -616,13 +616,13 @@ class ClientBase:
     @staticmethod
     def _check_call_arguments(method: object, params: object) -> None:
         if not isinstance(method, str) or not method:
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"method must be a non-empty string, not {method!r}",
                 code=-32602,
                 data={"param": "method", "rule": "non-empty string"},
             )
         if params is not None and not isinstance(params, Mapping):
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"params must be a mapping or None, not {type(params).__name__}",
                 code=-32602,
                 data={"param": "params", "rule": "mapping"},
@@ -719,7 +719,7 @@ class ClientBase:
         if limit is None:
             return 100
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"page_size must be an integer 1..1000, not {limit!r}",
                 code=-32602,
                 data={"param": "page_size", "rule": "1..1000"},

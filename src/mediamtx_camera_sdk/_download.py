@@ -24,9 +24,9 @@ from .errors import (
     AuthenticationError,
     CameraServiceError,
     ConnectionError,
-    InvalidParamsError,
     NotFoundError,
     PermissionDeniedError,
+    ValidationError,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def check_filename(filename: object, method: str) -> str:
         or filename in (".", "..")
         or any(bad in filename for bad in ("/", "\\", "..", "\x00"))
     ):
-        raise InvalidParamsError(
+        raise ValidationError(
             f"{method}: invalid file name {filename!r}: expected a plain file name",
             code=-32602,
             data={"param": "filename", "rule": "a file name without '/', '\\' or '..'"},
@@ -95,7 +95,7 @@ class DownloadPlan:
         try:
             target = Path(os.fspath(dest))
         except TypeError:
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"{method}: dest must be a path, not {type(dest).__name__}",
                 code=-32602,
                 data={"param": "dest", "rule": "a path"},
@@ -105,14 +105,14 @@ class DownloadPlan:
             target = target / filename
         elif str(dest).endswith(("/", os.sep)):
             # "dir/" names a folder: never write a file called "dir".
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"{method}: the folder {str(dest)!r} does not exist",
                 code=-32602,
                 data={"param": "dest", "rule": "an existing folder or a file in one"},
                 method=method,
             )
         if not target.parent.is_dir():
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"{method}: the folder {str(target.parent)!r} does not exist",
                 code=-32602,
                 data={"param": "dest", "rule": "an existing folder or a file in one"},

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from .errors import InvalidParamsError
+from .errors import ValidationError
 
 __all__ = [
     "HANDLER_DROP",
@@ -33,7 +33,7 @@ ALWAYS_DELIVERED: Final = frozenset({"sdk.events_missed", "sdk.events_dropped"})
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or not name or name.strip() != name:
-        raise InvalidParamsError(
+        raise ValidationError(
             f"event names are non-empty strings, got {name!r}",
             code=-32602,
             data={"param": "name", "rule": "non-empty string"},
@@ -143,7 +143,7 @@ class HandlerRegistry:
     def add(self, name: str, handler: Callable[..., Any]) -> None:
         """Register ``handler`` for events named ``name``."""
         if not callable(handler):
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"handler must be callable, got {type(handler).__name__}",
                 code=-32602,
                 data={"param": "handler", "rule": "callable"},

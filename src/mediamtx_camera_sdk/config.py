@@ -42,7 +42,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from .errors import InvalidParamsError
+from .errors import InvalidParamsError, ValidationError
 
 __all__ = [
     "DEFAULT_HOST",
@@ -116,7 +116,7 @@ def is_default(value: object) -> bool:
 def _bad(name: str, value: object, rule: str) -> InvalidParamsError:
     # Never echo credential values; every other setting is safe to show.
     shown = "<hidden>" if name in ("auth_token", "api_key") else repr(value)
-    return InvalidParamsError(
+    return ValidationError(
         f"invalid setting {name}={shown}: {rule}", code=-32602, data={"param": name, "rule": rule}
     )
 

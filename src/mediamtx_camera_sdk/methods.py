@@ -31,7 +31,7 @@ from typing import Any, Final, Generic, Literal, TypeVar
 import attrs
 
 from . import _convert
-from .errors import DIALECTS, Dialect, InvalidParamsError
+from .errors import DIALECTS, Dialect, InvalidParamsError, ValidationError
 from .models import (
     AuthResult,
     CameraCapabilities,
@@ -455,7 +455,7 @@ class MethodSpec(Generic[T]):
         return self._invalid(param, f"is not supported by the {dialect} service", rule)
 
     def _invalid(self, param: Param, what: str, rule: str) -> InvalidParamsError:
-        return InvalidParamsError(
+        return ValidationError(
             f"{self.name}: parameter {param.name!r} {what}",
             code=-32602,
             data={"param": param.name, "rule": rule},

@@ -52,9 +52,9 @@ from .errors import (
     ConnectionClosedError,
     ConnectionError,
     Dialect,
-    InvalidParamsError,
     MediaMTXError,
     ProtocolError,
+    ValidationError,
     error_for_code,
 )
 
@@ -608,11 +608,11 @@ class RpcProtocol:
         if not self._connected:
             raise self._not_connected(method) from self._lost_cause
         if type(method) is not str or not method:
-            raise InvalidParamsError(f"method must be a non-empty string, not {method!r}")
+            raise ValidationError(f"method must be a non-empty string, not {method!r}")
         sent: dict[str, Any] | None = None
         if params is not None:
             if not isinstance(params, Mapping):
-                raise InvalidParamsError(
+                raise ValidationError(
                     f"params must be a mapping, not {type(params).__name__}", method=method
                 )
             if params:
@@ -624,7 +624,7 @@ class RpcProtocol:
             if not text.isascii():
                 text.encode()  # a lone surrogate cannot be sent (UnicodeEncodeError)
         except (TypeError, ValueError, RecursionError) as exc:
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"params of {method} cannot be encoded as JSON: {exc}", method=method
             ) from exc
         self._next_id = call_id + 1
@@ -659,13 +659,13 @@ class RpcProtocol:
         """
         if type(token) is not str or not token:
             # Never echo the token itself into an exception message.
-            raise InvalidParamsError(
+            raise ValidationError(
                 "the authentication token must be a non-empty string",
                 method="authenticate",
                 data={"param": "auth_token"},
             )
         if auth_type not in AUTH_TYPES:
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"auth_type must be 'jwt', 'api_key' or 'auto', not {auth_type!r}",
                 method="authenticate",
                 data={"param": "auth_type"},
@@ -689,10 +689,10 @@ class RpcProtocol:
         if not self._connected:
             raise self._not_connected(method) from self._lost_cause
         if type(method) is not str or not method:
-            raise InvalidParamsError(f"method must be a non-empty string, not {method!r}")
+            raise ValidationError(f"method must be a non-empty string, not {method!r}")
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
         if params is not None and not isinstance(params, Mapping):
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"params must be a mapping, not {type(params).__name__}", method=method
             )
         if params:
@@ -703,7 +703,7 @@ class RpcProtocol:
                 text.encode()  # a lone surrogate cannot be sent (UnicodeEncodeError)
             return text
         except (TypeError, ValueError, RecursionError) as exc:
-            raise InvalidParamsError(
+            raise ValidationError(
                 f"params of {method} cannot be encoded as JSON: {exc}", method=method
             ) from exc
 

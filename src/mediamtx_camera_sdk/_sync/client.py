@@ -60,6 +60,7 @@ from ..errors import (
     ClientClosedError,
     ConnectionError,
     InvalidParamsError,
+    ValidationError,
 )
 from ..methods import MethodSpec
 from ..models import FileInfo, RecordingInfo
@@ -89,7 +90,7 @@ def _is_async_callable(func: object) -> bool:
 
 
 def _not_sync(what: str, param: str) -> InvalidParamsError:
-    return InvalidParamsError(
+    return ValidationError(
         f"{what} returned an awaitable: SyncCameraClient needs a plain (sync) callable; "
         "use CameraClient for async callables",
         code=-32602,
@@ -260,7 +261,7 @@ class SyncCameraClient(SyncApi, ClientBase):
     def _setup(self) -> None:
         provider = self._settings.token_provider
         if provider is not None and _is_async_callable(provider):
-            raise InvalidParamsError(
+            raise ValidationError(
                 "token_provider is an async function: SyncCameraClient needs a plain "
                 "(sync) callable; use CameraClient for async token providers",
                 code=-32602,
