@@ -15,6 +15,7 @@ import functools
 import inspect
 import logging
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
@@ -652,6 +653,7 @@ class ClientBase:
             self._backoff,
             reconnecting=reconnecting,
             restore=lambda: self._restore_flow(reconnecting),
+            clock=time.monotonic,
         )
 
     def _restore_flow(self, reconnecting: bool) -> Flow:

@@ -198,6 +198,7 @@ def connect_flow(
     *,
     reconnecting: bool,
     restore: Callable[[], Flow],
+    clock: Callable[[], float] | None = None,
 ) -> Flow:
     """Open and authenticate a connection, retrying with backoff.
 
@@ -208,13 +209,15 @@ def connect_flow(
     internal error, a rate limit, whose ``retry_after`` is honoured) count as
     failed attempts, retried with backoff until ``max_retries`` failed
     attempts (``None``: forever); then the last error is raised, with the
-    number of attempts in its message. ``restore`` runs once the connection
+    number of attempts (and, given a ``clock``, the time they took) in its
+    message. ``restore`` runs once the connection
     is authenticated (re-subscribe, resync) and its result is returned. A
     failed attempt always closes its connection first.
     """
     failures = 0
     refusals = 0
     refused: AuthenticationError | None = None
+    started = clock() if clock is not None else None
     while True:
         delay: float | None = None
         try:
@@ -235,10 +238,11 @@ def connect_flow(
             yield Close(exc.message)
             failures += 1
             if not retries_left(settings, failures):
+                took = None if clock is None or started is None else clock() - started
                 if refused is not None:  # refused on an earlier attempt: the real reason
-                    raise _after_attempts(refused, failures) from exc
+                    raise _after_attempts(refused, failures, took) from exc
                 if failures > 1:
-                    raise _after_attempts(exc, failures) from exc
+                    raise _after_attempts(exc, failures, took) from exc
                 raise
             if isinstance(exc, RateLimitedError):
                 delay = exc.retry_after
@@ -250,10 +254,13 @@ def connect_flow(
 _TRANSIENT: Final = (InternalServerError, MediaMTXError, RateLimitedError)
 
 
-def _after_attempts(exc: CameraServiceError, attempts: int) -> CameraServiceError:
-    """``exc`` again, its message saying how many attempts failed."""
+def _after_attempts(
+    exc: CameraServiceError, attempts: int, took: float | None
+) -> CameraServiceError:
+    """``exc`` again, its message saying how many attempts failed (and in how long)."""
+    spent = f" in {took:.1f} s" if took is not None else ""
     return type(exc)(
-        f"{exc.message} (gave up after {attempts} attempts)",
+        f"{exc.message} (gave up after {attempts} attempts{spent})",
         code=exc.code,
         data=exc.data,
         method=exc.method,

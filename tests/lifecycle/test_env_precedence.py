@@ -115,6 +115,8 @@ def test_each_field_passed_beats_its_variable(cls, hostile_env, name, value):
 @pytest.mark.parametrize("cls", CLIENTS)
 def test_from_env_overrides_win_too(cls, hostile_env):
     client = cls.from_env(host="camera.local", verify_ssl=True, timeout=10.0)
-    assert client.url == "ws://camera.local:8080/ws"
+    # MEDIAMTX_URL is ignored once host is passed; port and use_ssl still come
+    # from the environment (field by field within host/port/use_ssl).
+    assert client.url == "wss://camera.local:9999/ws"
     assert client.settings.verify_ssl is True
     assert client.settings.timeout == 10.0

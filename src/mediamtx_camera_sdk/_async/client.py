@@ -327,7 +327,9 @@ class CameraClient(AsyncApi, ClientBase):
         if transport is not None:
             with anyio.CancelScope(shield=True):
                 await transport.aclose()
-        self._workers.clear()
+        # Retired, not just forgotten: a worker whose handler called
+        # disconnect() is not cancelled, and ends once its handler returns.
+        self._retire_workers()
         if tasks is not None:
             await tasks.aclose()
 
