@@ -52,8 +52,10 @@ class AsyncioTransport(AsyncTransport):
         self._close_timeout = close_timeout
         loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
-        self._opened: asyncio.Future[None] = loop.create_future()
-        self._done: asyncio.Future[None] = loop.create_future()
+        # anyio events, not loop futures under asyncio.shield: a cancel scope
+        # (open_timeout, close_timeout) must be able to end these waits.
+        self._opened = anyio.Event()
+        self._done = anyio.Event()
         self._cause: BaseException | None = None
         self._deliver: Deliver | None = None
         self._early: list[str | bytes] = []
@@ -81,7 +83,7 @@ class AsyncioTransport(AsyncTransport):
         self._transport = transport
         try:
             self._flush()  # the handshake request
-            await asyncio.shield(self._opened)
+            await self._opened.wait()
         except BaseException:
             transport.abort()
             raise
@@ -89,7 +91,7 @@ class AsyncioTransport(AsyncTransport):
         if error is not None:
             transport.abort()
             raise error from session.ws.handshake_exc
-        if self._done.done():
+        if self._done.is_set():
             transport.abort()
             raise handshake_failed(endpoint, "the connection was lost") from self._cause
         return self
@@ -100,8 +102,8 @@ class AsyncioTransport(AsyncTransport):
         session = self.session
         messages = session.feed(data)
         self._flush()  # the protocol's answers (pong, close echo)
-        if not self._opened.done() and session.ws.state is not State.CONNECTING:
-            self._opened.set_result(None)
+        if session.ws.state is not State.CONNECTING:
+            self._opened.set()
         if messages:
             if self._deliver is None:
                 self._early += messages
@@ -122,10 +124,8 @@ class AsyncioTransport(AsyncTransport):
         if exc is not None and self._cause is None:
             self._cause = exc
         self.session.feed_eof()
-        if not self._opened.done():
-            self._opened.set_result(None)
-        if not self._done.done():
-            self._done.set_result(None)
+        self._opened.set()
+        self._done.set()
 
     # -- the surface -----------------------------------------------------------
 
@@ -157,7 +157,7 @@ class AsyncioTransport(AsyncTransport):
             early, self._early = self._early, []
             deliver(early)
         try:
-            await asyncio.shield(self._done)
+            await self._done.wait()
         finally:
             self._deliver = None
         raise self.session.closed_error(self._cause)
@@ -168,6 +168,6 @@ class AsyncioTransport(AsyncTransport):
             self._flush()
         try:
             with anyio.move_on_after(self._close_timeout):
-                await asyncio.shield(self._done)
+                await self._done.wait()
         finally:
             self._abort()
