@@ -128,6 +128,35 @@ def test_wheel_installs_and_imports_in_a_fresh_environment(dist: Path, tmp_path:
             assert proc.stdout is not None
             header = [proc.stdout.readline() for _ in range(2)]
             assert any("ws://127.0.0.1:" in line for line in header), header
+            # A program written for the 1.0 SDK runs unchanged on the wheel.
+            exports: dict[str, str] = {}
+            for _ in range(40):
+                line = proc.stdout.readline().strip()
+                if line.startswith("export "):
+                    name, _, value = line[len("export ") :].partition("=")
+                    exports[name] = value
+                if line.startswith("Press Ctrl-C") or (not line and proc.poll() is not None):
+                    break
+            port = exports["MEDIAMTX_URL"].rsplit(":", 1)[1].split("/")[0]
+            env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAMTX_")}
+            env |= {
+                "MEDIAMTX_HOST": "127.0.0.1",
+                "MEDIAMTX_PORT": port,
+                "MEDIAMTX_AUTH_TOKEN": exports["MEDIAMTX_AUTH_TOKEN"],
+            }
+            example = Path(__file__).parent.parent / "examples" / "migrating_from_1_0.py"
+            program = subprocess.run(
+                [str(python), str(example)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+                cwd=tmp_path,
+                env=env,
+            )
+            assert program.returncode == 0, program.stderr
+            assert "connected=True authenticated=True" in program.stdout
+            assert "connected=False websocket=None" in program.stdout
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=20) == 0
         finally:
