@@ -4,7 +4,7 @@ Why not an anyio task group: a task group entered in ``connect()`` and exited
 in ``disconnect()`` pins the client to the caller's cancel-scope stack, so
 ``with anyio.fail_after(5): await client.connect()`` (a timeout around the
 connect alone) or a ``disconnect()`` from another scope corrupts it. The
-client's tasks (reader, heartbeat, deadline watcher, reconnect, handler
+client's tasks (reader, heartbeat, reconnect, handler
 workers) belong to the client instead: on asyncio they are plain tasks, on
 trio system tasks, and :meth:`TaskRunner.aclose` cancels every one of them
 and waits until they have ended, so nothing outlives ``disconnect()``.

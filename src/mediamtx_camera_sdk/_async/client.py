@@ -6,7 +6,7 @@ protocol decision is made by the sans-IO core (:mod:`..protocol`) or the shared
 client logic (:mod:`.._base`, :mod:`.._flows`).
 
 Tasks: ``connect()`` (or ``async with``) starts the reader, the heartbeat,
-the deadline watcher, the reconnect supervisor and one delivery task per event
+the reconnect supervisor and one delivery task per event
 handler; they belong to the client (see :mod:`._tasks`), not to the caller's
 cancel scopes, so ``connect()`` may sit under a timeout of its own and
 ``disconnect()`` may be called from anywhere. ``disconnect()`` cancels them all
