@@ -14,9 +14,11 @@ import contextvars
 import functools
 import inspect
 import logging
+import math
 import ssl
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -119,6 +121,9 @@ class ClientBase:
     on_reconnected: Callable[[], Any] | None
     _explicit_arguments: frozenset[str]
     _workers: dict[Any, Any]
+    _state: str
+    _last_sent: float
+    _last_received: float
 
     @_records_explicit_arguments
     def __init__(
@@ -410,6 +415,33 @@ class ClientBase:
         self._retire_workers(lambda key: not isinstance(key, str) and key not in live)
         return removed
 
+    def __del__(self) -> None:
+        # Collected while connected (a notebook cell run twice, a forgotten
+        # disconnect()): say so, as asyncio transports and httpx clients do, and
+        # release the connection, the tasks and the threads. The background
+        # tasks and threads hold the client weakly, so this can happen.
+        try:
+            if not self._connected_at_collection():
+                return
+        except AttributeError:  # the constructor failed half-way
+            return
+        try:
+            warnings.warn(
+                f"{type(self).__name__} for {self.url} was collected while connected: "
+                "call disconnect() (or use the client as a context manager)",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+        finally:
+            self._release_collected()
+
+    def _connected_at_collection(self) -> bool:
+        return False  # each client says
+
+    def _release_collected(self) -> None:
+        """Release what a client collected while connected holds; must not block."""
+
     def _note_call(self) -> None:
         """A call starts (in this task or thread): remember the authentication generation."""
         _CALL_GENERATION.set((id(self), self._auth_generation))
@@ -588,6 +620,15 @@ class ClientBase:
         if wait <= 0 and self._protocol.dialect == "legacy" and self._protocol.pending_count:
             return interval
         return wait
+
+    def _heartbeat_due(self) -> float | None:
+        """Seconds until the heartbeat acts (0: ping now, inf: on a state change, None: end)."""
+        if self._state == FAILED:
+            return None
+        if self._state != READY:
+            return math.inf
+        wait = self._heartbeat_wait(time.monotonic(), self._last_sent, self._last_received)
+        return max(wait, 0.0)
 
     @staticmethod
     def _gave_up_event(exc: CameraServiceError) -> Notification:

@@ -160,6 +160,8 @@ class AsyncioTransport(AsyncTransport):
             await self._done.wait()
         finally:
             self._deliver = None
+            if not self._done.is_set():  # cancelled: nobody reads this connection any more
+                self._abort()
         raise self.session.closed_error(self._cause)
 
     async def aclose(self) -> None:

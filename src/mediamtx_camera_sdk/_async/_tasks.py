@@ -16,6 +16,7 @@ whole program.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -50,6 +51,16 @@ class TaskRunner:
 
     def __init__(self) -> None:
         self._asyncio = running_on_asyncio()
+        # For submit(): the loop (asyncio) or the run's token (trio).
+        self._loop: Any
+        if self._asyncio:
+            import asyncio
+
+            self._loop = asyncio.get_running_loop()
+        else:
+            import trio
+
+            self._loop = trio.lowlevel.current_trio_token()
         self._tasks: set[Any] = set()
         self._cleanups: set[Any] = set()
         self._closed = False
@@ -61,6 +72,12 @@ class TaskRunner:
         """Run ``func(*args)`` in the background until it returns or :meth:`aclose`."""
         if not self._closed:
             self._spawn(self._tasks, func, args)
+
+    def submit(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """:meth:`start_soon` from any thread (a finalizer); nothing if the loop is gone."""
+        schedule = self._loop.call_soon_threadsafe if self._asyncio else self._loop.run_sync_soon
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing runs any more
+            schedule(self.start_soon, func, *args)
 
     def start_cleanup(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run a bounded clean-up (closing a socket) that :meth:`aclose` waits for, uncancelled."""

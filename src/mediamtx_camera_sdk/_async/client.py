@@ -19,6 +19,7 @@ import inspect
 import logging
 import os
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -293,7 +294,7 @@ class CameraClient(AsyncApi, ClientBase):
             connecting.set()
         self._set_state(READY)
         if self._settings.heartbeat_interval is not None:
-            tasks.start_soon(self._heartbeat)
+            tasks.start_soon(_heartbeat, weakref.ref(self))
         logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
 
     async def disconnect(self) -> None:
@@ -404,7 +405,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._transport = transport
         self._protocol.connection_made()
         self._last_sent = self._last_received = time.monotonic()
-        self._tasks.start_soon(self._reader, transport)
+        self._tasks.start_soon(_reader, weakref.ref(self), transport)
 
     async def _authenticate(self, op: Authenticate) -> Any:
         seconds = self._timeout(op.timeout)
@@ -516,18 +517,6 @@ class CameraClient(AsyncApi, ClientBase):
 
     # ------------------------------------------------------------ background tasks
 
-    async def _reader(self, transport: AsyncTransport) -> None:
-        """The connection's one reader: every reply and notification comes through here."""
-        try:
-            await transport.run(lambda frames: self._take_frames(transport, frames))
-        except ConnectionError as exc:
-            self._lost(transport, exc)
-        except anyio.get_cancelled_exc_class():
-            raise
-        except Exception as exc:  # a bug: fail loudly in the log, recover the connection
-            logger.exception("reader failed")
-            self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
-
     def _take_frames(self, transport: AsyncTransport, frames: list[str | bytes]) -> None:
         """Feed received messages to the core and act on its events."""
         if transport is not self._transport:
@@ -590,44 +579,25 @@ class CameraClient(AsyncApi, ClientBase):
         logger.info("reconnected to %s", self.url)
         self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
 
-    async def _heartbeat(self) -> None:
-        """Ping after ``heartbeat_interval`` seconds without sending or without receiving.
+    async def _heartbeat_ping(self) -> float:
+        """One heartbeat ping; returns the seconds to wait before the next (0: as due)."""
+        transport = self._transport
+        try:
+            await self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
+        except CallTimeoutError:
+            if transport is not None:
+                self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
+        except CameraServiceError as exc:
+            logger.debug("heartbeat ping failed: %s", exc)
+            return self._settings.heartbeat_interval or 0.0
+        return 0.0
 
-        Not sending: the current service drops connections idle for ~10 s. Not
-        receiving: a silent server may be gone (a blackhole); a ping that gets
-        no reply within ``heartbeat_timeout`` ends the connection.
-        """
-        interval = self._settings.heartbeat_interval
-        if interval is None:  # pragma: no cover - started only with a heartbeat
-            return
-        while True:
-            if self._state == FAILED:
-                return
-            if self._state != READY:
-                changed = self._state_changed
-                if changed is not None:
-                    await changed.wait()
-                continue
-            wait = self._heartbeat_wait(time.monotonic(), self._last_sent, self._last_received)
-            if wait > 0:
-                await self._nap(wait)
-                continue
-            transport = self._transport
-            try:
-                await self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
-            except CallTimeoutError:
-                if transport is not None:
-                    self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
-            except CameraServiceError as exc:
-                logger.debug("heartbeat ping failed: %s", exc)
-                await self._nap(interval)
+    def _connected_at_collection(self) -> bool:
+        return self._tasks is not None
 
-    async def _nap(self, seconds: float) -> None:
-        """Sleep ``seconds``, or less if the connection state changes meanwhile."""
-        changed = self._state_changed
-        with anyio.move_on_after(seconds):
-            if changed is not None:
-                await changed.wait()
+    def _release_collected(self) -> None:
+        if self._tasks is not None:  # disconnect() in the client's event loop
+            self._tasks.submit(self._shutdown, None)
 
     # ------------------------------------------------------------ events
 
@@ -788,3 +758,56 @@ class CameraClient(AsyncApi, ClientBase):
         if self._settings.token_provider is not None:
             return await self._fetch_token()
         return self._settings.credential
+
+
+# The reader and the heartbeat hold the client weakly (only while acting), so a
+# client dropped while connected can be collected and released (``__del__``).
+
+
+async def _reader(ref: weakref.ref[CameraClient], transport: AsyncTransport) -> None:
+    """The connection's one reader: every reply and notification comes through here."""
+
+    def deliver(frames: list[str | bytes]) -> None:
+        client = ref()
+        if client is not None:
+            client._take_frames(transport, frames)
+
+    try:
+        await transport.run(deliver)
+    except ConnectionError as exc:
+        error = exc
+    except anyio.get_cancelled_exc_class():
+        raise
+    except Exception as exc:  # a bug: fail loudly in the log, recover the connection
+        logger.exception("reader failed")
+        error = ConnectionError(f"reader failed: {exc!r}")
+    client = ref()
+    try:
+        if client is not None:
+            client._lost(transport, error)
+    finally:
+        # The error's traceback holds this frame: drop the client from it, or
+        # the client would live on in that cycle until the next collection.
+        del client, error
+
+
+async def _heartbeat(ref: weakref.ref[CameraClient]) -> None:
+    """Ping after ``heartbeat_interval`` seconds without sending or without receiving.
+
+    Not sending: the current service drops connections idle for ~10 s. Not
+    receiving: a silent server may be gone (a blackhole); a ping that gets no
+    reply within ``heartbeat_timeout`` ends the connection.
+    """
+    nap = 0.0
+    while (client := ref()) is not None:
+        due = client._heartbeat_due()
+        if due is None:
+            return
+        changed = client._state_changed
+        if max(due, nap) == 0 or changed is None:
+            nap = await client._heartbeat_ping()
+            continue
+        del client
+        with anyio.move_on_after(max(due, nap)):  # or less: the state changed
+            await changed.wait()
+        nap = 0.0

@@ -83,7 +83,7 @@ class SyncTransport:
         self._cause: BaseException | None = None
         self._received: tuple[int, str] | None = None  # the server's close frame
         self._ended = threading.Event()  # the reader saw the end
-        self._reading = False
+        self._reader: threading.Thread | None = None
         self._writer = threading.Thread(
             target=self._write_loop, name="mediamtx-sdk-writer", daemon=True
         )
@@ -215,7 +215,7 @@ class SyncTransport:
         Raises:
             errors.ConnectionClosedError: always, once the connection is over.
         """
-        self._reading = True
+        self._reader = threading.current_thread()
         try:
             while True:
                 message = self._receive()
@@ -297,8 +297,9 @@ class SyncTransport:
         if not self._closing:
             self._closing = True
             self._queue.put((_NORMAL_CLOSURE, b""))
-        if threading.current_thread() is not self._writer:
-            if self._reading:
+        current = threading.current_thread()
+        if current is not self._writer and current is not self._reader:
+            if self._reader is not None:
                 self._ended.wait(self._close_timeout)
             else:
                 self._writer.join(self._close_timeout)

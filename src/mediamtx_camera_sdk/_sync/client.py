@@ -32,9 +32,11 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import math
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Final, TypeVar
@@ -352,7 +354,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                     raise ClientClosedError("the client was disconnected while connecting")
                 self._set_state(READY)
                 if self._settings.heartbeat_interval is not None:
-                    self._spawn("heartbeat", self._heartbeat, self._stop)
+                    self._spawn("heartbeat", _heartbeat, weakref.ref(self), self._stop)
         logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
 
     def disconnect(self) -> None:
@@ -370,7 +372,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         """Alias of :meth:`disconnect`."""
         self.disconnect()
 
-    def _shutdown(self) -> None:
+    def _shutdown(self, *, join: bool = True) -> None:
         with self._lock:
             self._closed = True
             self._running = False
@@ -393,6 +395,8 @@ class SyncCameraClient(SyncApi, ClientBase):
             transport.close()  # wakes the reader
         for worker in workers:
             worker.stop()
+        if not join:
+            return
         # Every thread ends promptly once stopped, except one blocked in user
         # code (a handler) or in opening a connection (up to open_timeout).
         s = self._settings
@@ -459,7 +463,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                 self._transport = transport
                 self._protocol.connection_made()
                 self._last_sent = self._last_received = time.monotonic()
-                self._spawn("reader", self._reader, transport)
+                self._spawn("reader", _reader, weakref.ref(self), transport)
         if not opened:
             transport.close()
             raise ClientClosedError("the client was disconnected while connecting")
@@ -607,16 +611,6 @@ class SyncCameraClient(SyncApi, ClientBase):
 
     # ------------------------------------------------------------ background threads
 
-    def _reader(self, transport: SyncTransport) -> None:
-        """The connection's one reader: every reply and notification comes through here."""
-        try:
-            transport.run(lambda frames: self._take_frames(transport, frames))
-        except ConnectionError as exc:
-            self._lost(transport, exc)
-        except Exception as exc:  # a bug: fail loudly in the log, recover the connection
-            logger.exception("reader failed")
-            self._lost(transport, ConnectionError(f"reader failed: {exc!r}"))
-
     def _take_frames(self, transport: SyncTransport, frames: list[str | bytes]) -> None:
         events = []
         with self._lock:
@@ -684,43 +678,28 @@ class SyncCameraClient(SyncApi, ClientBase):
         logger.info("reconnected to %s", self.url)
         self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
 
-    def _heartbeat(self, stop: threading.Event) -> None:
-        """Ping after ``heartbeat_interval`` seconds without sending or without receiving.
+    def _heartbeat_ping(self) -> float:
+        """One heartbeat ping; returns the seconds to wait before the next (0: as due)."""
+        transport = self._transport
+        try:
+            self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
+        except CallTimeoutError:
+            if transport is not None:
+                self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
+        except CameraServiceError as exc:
+            logger.debug("heartbeat ping failed: %s", exc)
+            return self._settings.heartbeat_interval or 0.0
+        return 0.0
 
-        Not sending: the current service drops connections idle for ~10 s. Not
-        receiving: a silent server may be gone (a blackhole); a ping that gets
-        no reply within ``heartbeat_timeout`` ends the connection.
-        """
-        interval = self._settings.heartbeat_interval
-        if interval is None:  # pragma: no cover - started only with a heartbeat
-            return
-        while not stop.is_set():
-            with self._lock:
-                if self._state == FAILED:
-                    return
-                if self._state != READY:
-                    if not stop.is_set():
-                        self._state_changed.wait()
-                    continue
-                wait = self._heartbeat_wait(time.monotonic(), self._last_sent, self._last_received)
-                transport = self._transport
-            if wait > 0:
-                self._nap(stop, wait)
-                continue
-            try:
-                self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
-            except CallTimeoutError:
-                if transport is not None:
-                    self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
-            except CameraServiceError as exc:
-                logger.debug("heartbeat ping failed: %s", exc)
-                self._nap(stop, interval)
+    def _connected_at_collection(self) -> bool:
+        return self._running
 
-    def _nap(self, stop: threading.Event, seconds: float) -> None:
-        """Sleep ``seconds``, or less if the client stops or the connection state changes."""
-        with self._lock:
-            if not stop.is_set():
-                self._state_changed.wait(seconds)
+    def _release_collected(self) -> None:
+        # On a thread of its own: the collection may run anywhere, even in a
+        # thread of this client holding its lock (the heartbeat's wait).
+        threading.Thread(
+            target=self._shutdown, kwargs={"join": False}, name="mediamtx-sdk-release", daemon=True
+        ).start()
 
     # ------------------------------------------------------------ events
 
@@ -876,6 +855,58 @@ class SyncCameraClient(SyncApi, ClientBase):
         if self._settings.token_provider is not None:
             return self._fetch_token()
         return self._settings.credential
+
+
+# The reader and the heartbeat hold the client weakly (only while acting), so a
+# client dropped while connected can be collected and released (``__del__``).
+
+
+def _reader(ref: weakref.ref[SyncCameraClient], transport: SyncTransport) -> None:
+    """The connection's one reader (a thread): every reply and notification comes through here."""
+
+    def deliver(frames: list[str | bytes]) -> None:
+        client = ref()
+        if client is not None:
+            client._take_frames(transport, frames)
+
+    try:
+        transport.run(deliver)
+    except ConnectionError as exc:
+        error = exc
+    except Exception as exc:  # a bug: fail loudly in the log, recover the connection
+        logger.exception("reader failed")
+        error = ConnectionError(f"reader failed: {exc!r}")
+    client = ref()
+    try:
+        if client is not None:
+            client._lost(transport, error)
+    finally:
+        # The error's traceback holds this frame: drop the client from it, or
+        # the client would live on in that cycle until the next collection.
+        del client, error
+
+
+def _heartbeat(ref: weakref.ref[SyncCameraClient], stop: threading.Event) -> None:
+    """Ping after ``heartbeat_interval`` seconds without sending or without receiving (a thread).
+
+    Not sending: the current service drops connections idle for ~10 s. Not
+    receiving: a silent server may be gone (a blackhole); a ping that gets no
+    reply within ``heartbeat_timeout`` ends the connection.
+    """
+    nap = 0.0
+    while (client := ref()) is not None:
+        changed = client._state_changed
+        with changed:  # the client's lock: no state change is missed
+            due = None if stop.is_set() else client._heartbeat_due()
+            if due is not None and max(due, nap) > 0:
+                del client
+                wait = max(due, nap)
+                changed.wait(None if wait == math.inf else wait)
+                nap = 0.0
+                continue
+        if due is None:
+            return
+        nap = client._heartbeat_ping()
 
 
 #: Flow operation -> how this client performs it (see ``_flows``).
