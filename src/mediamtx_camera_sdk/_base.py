@@ -677,6 +677,9 @@ class ClientBase:
         timeout = self._settings.timeout
         yield from _flows.resubscribe_flow(self._protocol.resubscribe_params(), timeout)
         if not reconnecting:
+            if self._settings.poll_interval is not None:
+                # Before connect() returns: every change after it is reported.
+                yield from _polling.baseline_flow(self._poller, timeout)
             return None
         raw = yield from _flows.safe_resync_call("get_camera_list", timeout)
         if raw is not None:

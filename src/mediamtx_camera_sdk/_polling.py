@@ -20,9 +20,10 @@ entry as listed, the shape of a pushed ``camera_status_update``):
 Recordings are not shown by any camera list (nor by ``get_camera_status``),
 so no ``recording_status_update`` is made up here.
 
-The snapshot outlives reconnects: the first list after a reconnect is
-compared with the last one before the drop, so a camera unplugged during the
-outage is reported.
+The first list is read while connecting (before ``connect()`` returns), so
+every change after it is reported. The snapshot outlives reconnects: the list
+read after a reconnect is compared with the last one before the drop, so a
+camera unplugged during the outage is reported.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
-from ._flows import Emit, Flow, Sleep
-from .errors import ClientClosedError
+from ._flows import Call, Emit, Flow, Sleep
+from .errors import ClientClosedError, ConnectionError
 from .methods import METHODS
 from .models import CameraInfo, CameraStatus
 from .protocol import Notification
 
-__all__ = ["CameraPoller", "camera_changes", "poll_flow"]
+__all__ = ["CameraPoller", "baseline_flow", "camera_changes", "poll_flow"]
 
 logger = logging.getLogger("mediamtx_camera_sdk")
 
@@ -103,21 +104,38 @@ class CameraPoller:
         return [] if before is None else camera_changes(before, fresh)
 
 
+def baseline_flow(poller: CameraPoller, timeout: float) -> Flow:
+    """While connecting: read the first list, so that every change after ``connect()`` counts.
+
+    A lost connection fails the connect attempt (which is retried); any other
+    failure is logged at DEBUG and leaves the baseline to the first poll.
+    """
+    poller.snapshot = None
+    try:
+        poller.update(METHODS[METHOD].decode_result((yield Call(METHOD, None, timeout))))
+    except ConnectionError:
+        raise
+    except Exception as exc:
+        logger.debug("the first %s for polling failed: %s", METHOD, exc)
+    return None
+
+
 def poll_flow(poller: CameraPoller, interval: float, fetch: Callable[[], Flow]) -> Flow:
     """Poll the camera list every ``interval`` seconds until the client is closed.
 
     ``fetch()`` is the flow of one ``get_camera_list`` call (with the client's
-    re-authentication and rate-limit policies). The first list is the
-    baseline (no events). A failed poll (a timeout, a dropped connection, a
-    refusal, a result that does not decode) is logged at DEBUG and tried
-    again an interval later; the flow never raises. It ends when the client
-    is disconnected (the driver's call or sleep raises ClientClosedError, or
-    the driver cancels it).
+    re-authentication and rate-limit policies). The list is compared with the
+    poller's snapshot (taken while connecting by :func:`baseline_flow`; without
+    one, the first list is the baseline and brings no events). A failed poll (a
+    timeout, a dropped connection, a refusal, a result that does not decode)
+    is logged at DEBUG and tried again an interval later: the flow never
+    raises. It ends when the client is disconnected (the driver's call or sleep
+    raises ClientClosedError, or the driver cancels it).
     """
-    poller.snapshot = None
     decode = METHODS[METHOD].decode_result
     try:
         while True:
+            yield Sleep(interval)
             try:
                 cameras = decode((yield from fetch()))
             except ClientClosedError:
@@ -127,6 +145,5 @@ def poll_flow(poller: CameraPoller, interval: float, fetch: Callable[[], Flow]) 
             else:
                 for event in poller.update(cameras):
                     yield Emit(event)
-            yield Sleep(interval)
     except ClientClosedError:
         return None
