@@ -172,6 +172,75 @@ def test_watch_prints_notifications(env: Any, capsys: pytest.CaptureFixture[str]
     assert {e["params"]["device"] for e in events} == {"camera1"}
 
 
+@pytest.fixture
+def quiet_env(monkeypatch: pytest.MonkeyPatch, camera_service_factory: Any) -> Any:
+    """The current service as it behaves: it pushes no notifications."""
+    emulator = camera_service_factory(dialect="current", push_notifications=False)
+    for name in list(os.environ):
+        if name.startswith("MEDIAMTX_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MEDIAMTX_URL", emulator.url)
+    monkeypatch.setenv("MEDIAMTX_AUTH_TOKEN", emulator.token("operator"))
+    return emulator
+
+
+def _unplug_until(emulator: Any, done: threading.Event, pause: float) -> None:
+    """Unplug and replug camera1, ``pause`` s apart, until ``done`` (the watch saw enough)."""
+    emulator.wait_for_connections(1, timeout=10)
+    for _ in range(50):
+        emulator.unplug_camera("camera1")
+        if done.wait(pause):
+            return
+        emulator.plug_camera("camera1")
+        if done.wait(pause):
+            return
+
+
+@pytest.mark.parametrize("poll", [None, "0.2"], ids=["default", "poll-0.2"])
+def test_watch_polls_a_service_that_pushes_nothing(
+    quiet_env: Any, capsys: pytest.CaptureFixture[str], poll: str | None
+) -> None:
+    # By default `watch` polls the current service (every 2 s); --poll sets the interval.
+    done = threading.Event()
+    helper = threading.Thread(target=_unplug_until, args=(quiet_env, done, 2.5))
+    helper.start()
+    flags = ["--poll", poll] if poll else []
+    try:
+        code, out, _ = run(
+            capsys, "--json", "watch", "--count", "2", *flags, "camera_status_update"
+        )
+    finally:
+        done.set()
+        helper.join()
+    assert code == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["params"]["device"] for e in events] == ["camera1"] * 2
+    # Which comes first depends on when the watch read its first list.
+    assert {e["params"]["status"] for e in events} == {"DISCONNECTED", "CONNECTED"}
+    assert all(e["synthesized"] is True for e in events)
+
+
+def test_watch_poll_flag_sets_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediamtx_camera_sdk._command import build_parser, client_from_args
+
+    for name in list(os.environ):
+        if name.startswith("MEDIAMTX_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MEDIAMTX_POLL_INTERVAL", "7")
+
+    def interval(*argv: str) -> float | None:
+        args = build_parser().parse_args(argv)
+        return client_from_args(args).settings.poll_interval
+
+    assert interval("watch") == 7.0  # the environment, when no flag is given
+    assert interval("watch", "--poll", "0.5") == 0.5
+    assert interval("watch", "--poll", "0") is None  # never, over the environment
+    monkeypatch.delenv("MEDIAMTX_POLL_INTERVAL")
+    assert interval("watch") is None  # decided once connected (the current service: 2 s)
+    with pytest.raises(ValueError, match="--poll must be a number of seconds >= 0"):
+        interval("watch", "--poll", "-1")
+
+
 def test_legacy_service(
     capsys: pytest.CaptureFixture[str], legacy_camera_service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -211,9 +280,13 @@ def test_demo_runs_end_to_end() -> None:
         "List cameras",
         "Take a snapshot",
         "Record 3 s",
-        "event camera_status_update camera1 DISCONNECTED",
-        "event camera_status_update camera1 CONNECTED",
-        "event recording_status_update camera0 STOPPED",
+        # The embedded current service pushes nothing, as the real one: the
+        # tour polls, so the camera events are synthesized and recording ones
+        # cannot be seen (the recording's state comes from the calls' results).
+        "the client polls the camera list every 0.25 s",
+        "event camera_status_update camera1 DISCONNECTED (polled)",
+        "event camera_status_update camera1 CONNECTED (polled)",
+        "get_recording_status('camera0') -> STOPPED",
         "Download the newest recording",
         "All good.",
         # Where the downloads went, and that they are gone.

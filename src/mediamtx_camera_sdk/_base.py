@@ -24,7 +24,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from . import _flows
+from . import _flows, _polling
 from ._events import CameraCache, EventFilter, HandlerRegistry, RecordingTracker
 from ._flows import Backoff, Call, Emit, Flow
 from ._tls import Endpoint, resolve_endpoint, ssl_context_for
@@ -96,9 +96,20 @@ _CALL_GENERATION: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextV
 )
 
 
-def make_event(method: str, params: Mapping[str, Any]) -> Notification:
+def make_event(
+    method: str, params: Mapping[str, Any], *, synthesized: bool = False
+) -> Notification:
     """An event object of the same type the server's notifications arrive as."""
-    return Notification(method, params)
+    return Notification(method, params, synthesized=synthesized)
+
+
+def is_async_callable(func: object) -> bool:
+    """Whether calling ``func`` gives an awaitable (a coroutine function, also in a partial)."""
+    while hasattr(func, "func"):  # functools.partial
+        func = func.func
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004 - callable objects with async __call__
+    )
 
 
 class ClientBase:
@@ -152,53 +163,57 @@ class ClientBase:
         event_buffer: int = 1000,
         max_retry_delay: float = 30.0,
         rate_limit_retries: int = 0,
+        poll_interval: float | None = None,
     ) -> None:
         """Configure the client; nothing is connected until :meth:`connect`.
 
-            Settings not passed come from the ``MEDIAMTX_*`` environment variables,
-            then the defaults (see :mod:`mediamtx_camera_sdk.config`); a setting
-            passed here always wins over the environment.
+        Settings not passed come from the ``MEDIAMTX_*`` environment variables,
+        then the defaults (see :mod:`mediamtx_camera_sdk.config`); a setting
+        passed here always wins over the environment.
 
-            Args:
-                host: the service's host name or address.
-                port: the service's port.
-                use_ssl: connect with TLS (``wss://``); the URL is ``ws[s]://host:port/ws``.
-                auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
-                auth_token: a JWT.
-                api_key: an API key.
-                max_retries: reconnection attempts after a drop, and retries of the
-                    first connect (``None``: forever).
-                retry_delay: the base of the exponential backoff (seconds; full jitter).
-                url: a full ``ws://`` or ``wss://`` URL (beats host, port and use_ssl).
-                timeout: the default per-call timeout in seconds.
-                dialect: ``"auto"`` (detect), ``"current"`` or ``"legacy"``.
-                ssl_context: TLS settings for ``wss://`` (a private CA, client certs).
-                verify_ssl: ``False`` to skip certificate checks (explicit, logged).
-                heartbeat_interval: send a ``ping`` after this many idle seconds
-                    (``None``: no heartbeat).
-                token_provider: a callable returning a fresh token, used on every
-                    (re)connect and once when a token expires (async callables only
-                    with ``CameraClient``).
-                reconnect: reconnect automatically after a drop.
-                heartbeat_timeout: seconds a heartbeat ping may take before the
-                    connection is considered dead.
-                max_message_size: the largest message accepted from the server (bytes).
-                open_timeout: seconds for TCP, TLS and WebSocket handshakes.
-                wait_for_reconnect: calls made while reconnecting wait (up to their
-                    timeout) instead of failing at once.
-                event_buffer: events buffered per iterator or handler before the oldest
-                    are dropped.
-                max_retry_delay: the cap of the backoff (seconds).
-                rate_limit_retries: how many times a read-only call refused with
-                    :class:`RateLimitedError` is retried, after the delay the service
-                    asks for (``retry_after``; a backoff delay when it gives none). 0
-                    (the default): never. Calls that change something are never retried.
+        Args:
+            host: the service's host name or address.
+            port: the service's port.
+            use_ssl: connect with TLS (``wss://``); the URL is ``ws[s]://host:port/ws``.
+            auth_type: ``"jwt"``, ``"api_key"`` or ``"auto"``.
+            auth_token: a JWT.
+            api_key: an API key.
+            max_retries: reconnection attempts after a drop, and retries of the
+                first connect (``None``: forever).
+            retry_delay: the base of the exponential backoff (seconds; full jitter).
+            url: a full ``ws://`` or ``wss://`` URL (beats host, port and use_ssl).
+            timeout: the default per-call timeout in seconds.
+            dialect: ``"auto"`` (detect), ``"current"`` or ``"legacy"``.
+            ssl_context: TLS settings for ``wss://`` (a private CA, client certs).
+            verify_ssl: ``False`` to skip certificate checks (explicit, logged).
+            heartbeat_interval: send a ``ping`` after this many idle seconds
+                (``None``: no heartbeat).
+            token_provider: a callable returning a fresh token, used on every
+                (re)connect and once when a token expires (async callables only
+                with ``CameraClient``).
+            reconnect: reconnect automatically after a drop.
+            heartbeat_timeout: seconds a heartbeat ping may take before the
+                connection is considered dead.
+            max_message_size: the largest message accepted from the server (bytes).
+            open_timeout: seconds for TCP, TLS and WebSocket handshakes.
+            wait_for_reconnect: calls made while reconnecting wait (up to their
+                timeout) instead of failing at once.
+            event_buffer: events buffered per iterator or handler before the oldest
+                are dropped.
+            max_retry_delay: the cap of the backoff (seconds).
+            rate_limit_retries: how many times a read-only call refused with
+                :class:`RateLimitedError` is retried, after the delay the service
+                asks for (``retry_after``; a backoff delay when it gives none). 0
+                (the default): never. Calls that change something are never retried.
+            poll_interval: while connected, read the camera list every this many
+                seconds and report what changed as ``camera_status_update``
+                events marked ``synthesized`` (for a service that pushes no
+                notifications, such as the current generation). None (the
+                default): no polling. An explicit None beats
+                ``MEDIAMTX_POLL_INTERVAL``.
 
         Raises:
-                InvalidParamsError: an invalid setting.
-
-            Raises:
-                InvalidParamsError: an invalid setting.
+            InvalidParamsError: an invalid setting.
         """
         arguments = dict(locals())
         del arguments["self"]
@@ -224,6 +239,7 @@ class ClientBase:
         self._handlers = HandlerRegistry()
         self._cameras = CameraCache()
         self._recordings = RecordingTracker()
+        self._poller = _polling.CameraPoller()  # its snapshot outlives reconnects
         self._closed = False  # set by disconnect()/close(): no reconnects after it
         self._reconnects = 0
         self.on_camera_status_update = None
@@ -702,6 +718,9 @@ class ClientBase:
         timeout = self._settings.timeout
         yield from _flows.resubscribe_flow(self._protocol.resubscribe_params(), timeout)
         if not reconnecting:
+            if self._settings.poll_interval is not None:
+                # Before connect() returns: every change after it is reported.
+                yield from _polling.baseline_flow(self._poller, timeout)
             return None
         raw = yield from _flows.safe_resync_call("get_camera_list", timeout)
         if raw is not None:
@@ -713,15 +732,17 @@ class ClientBase:
                 changed, vanished = self._cameras.changes(
                     (c.device_path, c.status) for c in cameras
                 )
-                by_device = {c.device_path: c for c in cameras}
-                for device in changed:
-                    yield Emit(make_event("camera_status_update", dict(by_device[device].raw)))
-                for device in vanished:
-                    yield Emit(
-                        make_event(
-                            "camera_status_update", {"device": device, "status": "DISCONNECTED"}
-                        )
-                    )
+                if self._poller.snapshot is not None:
+                    # Polling: its diff (which sees more than the status) reports
+                    # the outage's changes, once; its next poll compares with this list.
+                    for event in self._poller.update(cameras):
+                        yield Emit(event)
+                else:
+                    by_device = {c.device_path: c for c in cameras}
+                    for device in changed:
+                        yield Emit(_synthesized(dict(by_device[device].raw)))
+                    for device in vanished:
+                        yield Emit(_synthesized({"device": device, "status": "DISCONNECTED"}))
         yield Emit(
             make_event(
                 _flows.EVENT_MISSED,
@@ -729,6 +750,20 @@ class ClientBase:
             )
         )
         return None
+
+    def _poll_flow(self) -> Flow | None:
+        """The polling loop of ``poll_interval`` (None when not polling): see :mod:`.._polling`."""
+        interval = self._settings.poll_interval
+        if interval is None:
+            return None
+
+        def fetch() -> Flow:
+            flow = self._call_flow(_polling.METHOD, None, None)
+            if flow is None:
+                return (yield Call(_polling.METHOD, None, None))
+            return (yield from flow)
+
+        return _polling.poll_flow(self._poller, interval, fetch)
 
     @staticmethod
     def _next_offset(page: FilePage, offset: int) -> int | None:
@@ -777,6 +812,11 @@ _SEED_HOOKS: dict[str, tuple[str, type[Any] | None]] = {
     _flows.EVENT_CONNECTION_LOST: ("on_connection_lost", None),
     _flows.EVENT_RECONNECTED: ("on_reconnected", None),
 }
+
+
+def _synthesized(params: dict[str, Any]) -> Notification:
+    """A ``camera_status_update`` the SDK made from a camera list (after a reconnect)."""
+    return make_event("camera_status_update", params, synthesized=True)
 
 
 class _NoArgument:

@@ -73,6 +73,9 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
 )
 
 EXIT_INTERRUPTED = 130
+#: ``watch`` on a service that pushes no notifications (the current
+#: generation) polls the camera list this often, unless ``--poll`` says otherwise.
+WATCH_POLL_INTERVAL = 2.0
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -212,8 +215,8 @@ def files_table(page: FilePage | list[FileInfo], total: int | None = None) -> st
 # ----------------------------------------------------------------- client from flags
 
 
-def client_from_args(args: argparse.Namespace) -> CameraClient:
-    """Build the client: flags first, then the ``MEDIAMTX_*`` environment."""
+def client_from_args(args: argparse.Namespace, **overrides: Any) -> CameraClient:
+    """Build the client: ``overrides``, then the flags, then the ``MEDIAMTX_*`` environment."""
     kwargs: dict[str, Any] = {}
     # auth_token / api_key: credentials given directly (the 1.0 command line's
     # --token / --key); our own flags only read them from files.
@@ -235,6 +238,14 @@ def client_from_args(args: argparse.Namespace) -> CameraClient:
         kwargs["timeout"] = args.timeout
     if args.dialect:
         kwargs["dialect"] = args.dialect
+    poll = getattr(args, "poll", None)
+    if poll is not None:
+        if not poll >= 0:  # also refuses NaN
+            raise ValidationError(
+                f"--poll must be a number of seconds >= 0, not {poll:g}",
+                data={"param": "--poll", "rule": ">= 0"},
+            )
+        kwargs["poll_interval"] = poll or None  # 0: never (beats MEDIAMTX_POLL_INTERVAL)
     if args.insecure:
         kwargs["verify_ssl"] = False
     if args.ca_file:
@@ -243,7 +254,26 @@ def client_from_args(args: argparse.Namespace) -> CameraClient:
         kwargs["ssl_context"] = ssl.create_default_context(cafile=args.ca_file)
     # One-shot commands fail fast; `watch` keeps going through drops.
     kwargs["max_retries"] = None if args.command == "watch" else 0
+    kwargs.update(overrides)
     return CameraClient(**kwargs)
+
+
+async def polling_client(
+    client: CameraClient, args: argparse.Namespace, interval: float
+) -> CameraClient:
+    """The connected ``client``, or a connected one that polls, on a service that pushes nothing.
+
+    The current generation never pushes a notification, and which generation
+    answers is known only once connected: then this client is closed and one
+    polling the camera list every ``interval`` seconds takes its place. A
+    client that already polls (``MEDIAMTX_POLL_INTERVAL``) is kept.
+    """
+    if client.dialect != "current" or client.settings.poll_interval is not None:
+        return client
+    await client.disconnect()
+    replacement = client_from_args(args, poll_interval=interval, dialect="current")
+    await connect_within(replacement, args.timeout)
+    return replacement
 
 
 def read_secret(path: str, flag: str) -> str:
@@ -455,14 +485,18 @@ async def cmd_watch(client: CameraClient, args: argparse.Namespace, out: Output)
             async for event in events:
                 count += 1
                 if out.as_json:
-                    print(
-                        json.dumps({"method": event.method, "params": jsonable(event.params)}),
-                        flush=True,
-                    )
+                    line: dict[str, Any] = {
+                        "method": event.method,
+                        "params": jsonable(event.params),
+                    }
+                    if event.synthesized:
+                        line["synthesized"] = True
+                    print(json.dumps(line), flush=True)
                 else:
                     print(
                         f"{time.strftime('%H:%M:%S')} {event.method} "
-                        f"{json.dumps(jsonable(event.params), sort_keys=True)}",
+                        f"{json.dumps(jsonable(event.params), sort_keys=True)}"
+                        f"{' (polled)' if event.synthesized else ''}",
                         flush=True,
                     )
                 if args.count and count >= args.count:
@@ -527,6 +561,8 @@ async def run_command(args: argparse.Namespace, out: Output) -> int:
     client = client_from_args(args)
     try:
         await connect_within(client, args.timeout)
+        if args.command == "watch" and args.poll is None:
+            client = await polling_client(client, args, WATCH_POLL_INTERVAL)
         return await COMMANDS[args.command](client, args, out)
     finally:
         with anyio.CancelScope(shield=True):
@@ -637,6 +673,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topics", nargs="+", help="subscribe to these topics (current service)")
     p.add_argument("--device", help="only events about this camera")
     p.add_argument("--count", type=int, help="stop after this many events")
+    p.add_argument(
+        "--poll",
+        type=float,
+        metavar="SECONDS",
+        help="poll the camera list this often and print what changed (0: never; default: "
+        f"every {WATCH_POLL_INTERVAL:g} s on the current service, which pushes no "
+        "notifications, never on the legacy one)",
+    )
     p = command("call", "call any method: call METHOD '{\"param\": 1}'")
     p.add_argument("method")
     p.add_argument("params", nargs="?", help="params as a JSON object")

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["add_arguments", "run_demo"]
 
 _TOPICS = ["camera.*"]
+#: How often the tour polls the camera list on the current service (it pushes nothing).
+POLL_INTERVAL = 0.25
 _SUBSCRIBE_TOPICS = [
     "camera.connected",
     "camera.disconnected",
@@ -96,13 +98,13 @@ class Tour:
         self.end_progress()
         self.out.line(f"    {text}")
 
-    def event(self, method: str, params: Any) -> None:
+    def event(self, method: str, params: Any, synthesized: bool = False) -> None:
         self.events += 1
         self.event_names[method] = self.event_names.get(method, 0) + 1
         self.end_progress()
         device = params.get("device") if isinstance(params, dict) else None
         status = params.get("status") if isinstance(params, dict) else None
-        detail = " ".join(str(x) for x in (device, status) if x)
+        detail = " ".join(str(x) for x in (device, status, synthesized and "(polled)") if x)
         self.out.line(f"    <- event {method} {detail}".rstrip())
 
     def elapsed(self) -> float:
@@ -127,10 +129,10 @@ async def run_demo(args: argparse.Namespace, out: Output) -> int:
         return 2
     secret = secrets.token_urlsafe(32)
     try:
-        # The real current service never pushes notifications; the embedded
-        # emulator is told to, so that the tour can show them.
+        # The emulator plays the services as they behave: the current one
+        # pushes no notifications (the tour polls it), the legacy one does.
         emulator = CameraServiceEmulator(
-            dialect=args.dialect_emulated, cameras=2, jwt_secret=secret, push_notifications=True
+            dialect=args.dialect_emulated, cameras=2, jwt_secret=secret
         )
     except ImportError as exc:
         print(
@@ -146,7 +148,10 @@ async def run_demo(args: argparse.Namespace, out: Output) -> int:
             f"({args.dialect_emulated} dialect, 2 simulated cameras)"
         )
         client = CameraClient(
-            url=emulator.url, auth_token=emulator.token("operator"), max_retries=0
+            url=emulator.url,
+            auth_token=emulator.token("operator"),
+            max_retries=0,
+            poll_interval=POLL_INTERVAL if args.dialect_emulated == "current" else None,
         )
         return await _tour(client, args, out, emulator=emulator, writes=True)
     finally:
@@ -170,6 +175,10 @@ async def _tour(
         tour.step("Connect and authenticate")
         await client.connect()
         try:
+            if emulator is None:
+                from ._command import polling_client
+
+                client = await polling_client(client, args, POLL_INTERVAL)
             tour.info(
                 f"connected to {client.url}: dialect {client.dialect}, role {client.role or 'none'}"
             )
@@ -180,7 +189,7 @@ async def _tour(
                 async def print_events() -> None:
                     async for event in stream:
                         if not event.method.startswith("sdk."):
-                            tour.event(event.method, dict(event.params))
+                            tour.event(event.method, dict(event.params), event.synthesized)
 
                 tg.start_soon(print_events)
 
@@ -190,6 +199,12 @@ async def _tour(
                     tour.info(f"subscribed to {', '.join(result.topics or _SUBSCRIBE_TOPICS)}")
                 else:
                     tour.info("the legacy service sends every notification without subscribing")
+                if client.settings.poll_interval is not None:
+                    tour.info(
+                        f"the current service pushes no notifications: the client polls the "
+                        f"camera list every {client.settings.poll_interval:g} s (poll_interval) "
+                        "and reports what changed; recording events cannot be seen this way"
+                    )
 
                 tour.step("List cameras")
                 cameras = await client.get_camera_list()

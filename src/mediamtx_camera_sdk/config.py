@@ -22,6 +22,7 @@ Environment variables (the seed's six, plus a few the SDK adds):
 ``MEDIAMTX_TIMEOUT``              default per-call timeout in seconds (default 10)
 ``MEDIAMTX_VERIFY_SSL``           ``false`` to skip certificate checks (default true)
 ``MEDIAMTX_DIALECT``              ``auto``, ``current`` or ``legacy`` (default auto)
+``MEDIAMTX_POLL_INTERVAL``        poll the camera list every so many seconds (default: no polling)
 ================================  =============================================
 
 Why sentinel defaults: the seed's constructor shows literal defaults
@@ -102,6 +103,7 @@ ENV_VARS: Final[tuple[str, ...]] = (
     "MEDIAMTX_TIMEOUT",
     "MEDIAMTX_VERIFY_SSL",
     "MEDIAMTX_DIALECT",
+    "MEDIAMTX_POLL_INTERVAL",
 )
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -185,6 +187,7 @@ class Settings:
     wait_for_reconnect: bool = True
     event_buffer: int = 1000
     rate_limit_retries: int = 0
+    poll_interval: float | None = None
 
     @property
     def credential(self) -> str | None:
@@ -225,8 +228,10 @@ class Settings:
             given |= {k for k in ("use_ssl",) if values.get(k)}
             given |= {k for k in ("verify_ssl",) if values.get(k) is False}
         else:
-            # An explicit None (``auth_token=None``) leaves the field to the environment.
-            given = {k for k in explicit if values.get(k) is not None}
+            # An explicit None (``auth_token=None``) leaves the field to the
+            # environment, except where None is a choice (``poll_interval=None``:
+            # no polling).
+            given = {k for k in explicit if values.get(k) is not None or k in _NONE_IS_A_CHOICE}
         # Where to connect is one choice: a URL, or host/port/use_ssl (field by
         # field among themselves); passing one side ignores the other side's
         # variables.
@@ -249,6 +254,7 @@ class Settings:
         pick("dialect", (env.get("MEDIAMTX_DIALECT") or "").strip().lower() or None)
         pick("use_ssl", _env_bool(env, "MEDIAMTX_USE_SSL"))
         pick("verify_ssl", _env_bool(env, "MEDIAMTX_VERIFY_SSL"))
+        pick("poll_interval", _env_number(env, "MEDIAMTX_POLL_INTERVAL", float))
         if values.get("auth_token") is None:
             values["auth_token"] = _read_secret_file(env, "MEDIAMTX_AUTH_TOKEN_FILE")
         if values.get("api_key") is None:
@@ -272,8 +278,10 @@ _FIELD_NAMES: Final[frozenset[str]] = frozenset(f.name for f in attrs.fields(Set
 _HOST_FIELDS: Final[frozenset[str]] = frozenset({"host", "port", "use_ssl"})
 _NULLABLE: Final[frozenset[str]] = frozenset(
     {"auth_token", "api_key", "max_retries", "url", "ssl_context", "heartbeat_interval"}
-    | {"token_provider"}
+    | {"token_provider", "poll_interval"}
 )
+#: Settings whose None, passed explicitly, beats the environment.
+_NONE_IS_A_CHOICE: Final[frozenset[str]] = frozenset({"poll_interval"})
 
 
 def _positive(values: Mapping[str, Any], name: str, *, allow_none: bool = False) -> None:
@@ -311,6 +319,7 @@ def _validate(values: Mapping[str, Any]) -> None:
     for name in ("timeout", "heartbeat_timeout", "max_retry_delay", "open_timeout"):
         _positive(values, name)
     _positive(values, "heartbeat_interval", allow_none=True)
+    _positive(values, "poll_interval", allow_none=True)
     delay = values.get("retry_delay", 1.0)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not delay >= 0:
         raise _bad("retry_delay", delay, "expected a number >= 0")

@@ -248,13 +248,21 @@ class Notification:
         method: the notification's method, e.g. ``"camera_status_update"`` or a
             subscription topic such as ``"recording.start"``.
         params: the raw params object (an empty mapping when the server sent none).
+        synthesized: True when the SDK made this event itself from what a call
+            showed (the camera list, polled with ``poll_interval`` or re-read
+            after a reconnect) instead of receiving it from the service; False
+            for every notification the service pushed. ``params`` has the same
+            shape either way.
     """
 
-    __slots__ = ("_data", "_decode_error", "method", "params")
+    __slots__ = ("_data", "_decode_error", "method", "params", "synthesized")
 
-    def __init__(self, method: str, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self, method: str, params: Mapping[str, Any], *, synthesized: bool = False
+    ) -> None:
         self.method = method
         self.params = params
+        self.synthesized = synthesized
         self._data: Any = _UNSET
         self._decode_error: ProtocolError | None = None
 
@@ -283,7 +291,8 @@ class Notification:
         return self._decode_error
 
     def __repr__(self) -> str:
-        return f"Notification({self.method!r}, {self.params!r})"
+        marker = ", synthesized=True" if self.synthesized else ""
+        return f"Notification({self.method!r}, {self.params!r}{marker})"
 
 
 class ProtocolViolation:

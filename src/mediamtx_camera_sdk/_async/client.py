@@ -6,8 +6,8 @@ protocol decision is made by the sans-IO core (:mod:`..protocol`) or the shared
 client logic (:mod:`.._base`, :mod:`.._flows`).
 
 Tasks: ``connect()`` (or ``async with``) starts the reader, the heartbeat,
-the reconnect supervisor and one delivery task per event
-handler; they belong to the client (see :mod:`._tasks`), not to the caller's
+the camera-list poller (``poll_interval``), the reconnect supervisor and one
+delivery task per event handler; they belong to the client (see :mod:`._tasks`), not to the caller's
 cancel scopes, so ``connect()`` may sit under a timeout of its own and
 ``disconnect()`` may be called from anywhere. ``disconnect()`` cancels them all
 and waits for them: nothing outlives it.
@@ -35,6 +35,7 @@ from .._base import (
     RECONNECTING,
     ClientBase,
     call_args,
+    is_async_callable,
     make_event,
 )
 from .._download import DownloadPlan
@@ -168,7 +169,7 @@ class _HandlerWorker:
                 continue
             handler, argument = item
             try:
-                if _is_async_callable(handler):
+                if is_async_callable(handler):
                     await handler(*call_args(argument))
                 else:
                     result = await anyio.to_thread.run_sync(
@@ -199,14 +200,6 @@ async def _abandon_body(response: Any, chunks: AsyncIterator[bytes]) -> None:
                 pass
         except (httpx.HTTPError, httpx.StreamError):
             pass  # expected: the stream was closed just above
-
-
-def _is_async_callable(func: Callable[..., Any]) -> bool:
-    while hasattr(func, "func"):  # functools.partial
-        func = func.func
-    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-        getattr(func, "__call__", None)  # noqa: B004 - callable objects with async __call__
-    )
 
 
 class CameraClient(AsyncApi, ClientBase):
@@ -295,6 +288,8 @@ class CameraClient(AsyncApi, ClientBase):
         self._set_state(READY)
         if self._settings.heartbeat_interval is not None:
             tasks.start_soon(_heartbeat, weakref.ref(self))
+        if (poll := self._poll_flow()) is not None:
+            tasks.start_soon(self._drive, poll, True)  # ends with the tasks, at disconnect()
         logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
 
     async def disconnect(self) -> None:
@@ -349,7 +344,7 @@ class CameraClient(AsyncApi, ClientBase):
 
     # ------------------------------------------------------------ the driver
 
-    async def _drive(self, flow: Flow, *, gated: bool = False) -> Any:
+    async def _drive(self, flow: Flow, gated: bool = False) -> Any:
         """Run a shared flow, performing each operation it yields (see ``_flows``)."""
         value: Any = None
         error: BaseException | None = None

@@ -12,6 +12,7 @@ joins every one of them):
 - the *reader* of each connection (``SyncTransport.run``): every reply and
   notification comes through it; the transport's *writer* sends the frames;
 - a *heartbeat*: a ``ping`` after ``heartbeat_interval`` idle seconds;
+- a *poller* with ``poll_interval``: the camera list, read every interval;
 - a *reconnect supervisor* while a dropped connection is being restored;
 - one *handler worker* per event handler, started on its first event, so a
   slow handler delays only its own events (never the reader, never replies).
@@ -50,6 +51,7 @@ from .._base import (
     RECONNECTING,
     ClientBase,
     call_args,
+    is_async_callable,
     make_event,
 )
 from .._download import DownloadPlan
@@ -81,14 +83,6 @@ def _discard_awaitable(value: object) -> None:
     close = getattr(value, "close", None)
     if inspect.iscoroutine(value) and callable(close):
         close()
-
-
-def _is_async_callable(func: object) -> bool:
-    while hasattr(func, "func"):  # functools.partial
-        func = func.func
-    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-        getattr(func, "__call__", None)  # noqa: B004 - callable objects with async __call__
-    )
 
 
 def _not_sync(what: str, param: str) -> InvalidParamsError:
@@ -262,7 +256,7 @@ class SyncCameraClient(SyncApi, ClientBase):
 
     def _setup(self) -> None:
         provider = self._settings.token_provider
-        if provider is not None and _is_async_callable(provider):
+        if provider is not None and is_async_callable(provider):
             raise ValidationError(
                 "token_provider is an async function: SyncCameraClient needs a plain "
                 "(sync) callable; use CameraClient for async token providers",
@@ -355,6 +349,8 @@ class SyncCameraClient(SyncApi, ClientBase):
                 self._set_state(READY)
                 if self._settings.heartbeat_interval is not None:
                     self._spawn("heartbeat", _heartbeat, weakref.ref(self), self._stop)
+                if (poll := self._poll_flow()) is not None:
+                    self._spawn("poll", self._drive, poll, True)  # ends at disconnect()
         logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
 
     def disconnect(self) -> None:
@@ -434,7 +430,7 @@ class SyncCameraClient(SyncApi, ClientBase):
 
     # ------------------------------------------------------------ the driver
 
-    def _drive(self, flow: Flow, *, gated: bool = False) -> Any:
+    def _drive(self, flow: Flow, gated: bool = False) -> Any:
         """Run a shared flow, performing each operation it yields (see ``_flows``)."""
         value: Any = None
         error: BaseException | None = None
