@@ -111,10 +111,10 @@ async def test_downloads_get_ordinary_permissions_and_refuse_missing_folders(
     client = cls(url=camera_service.url, auth_token=camera_service.token())
 
     async def run(method: str, *args: Any) -> Any:
-        result = getattr(client, method)(*args)
         if cls is CameraClient:
-            return await result
-        return result
+            return await getattr(client, method)(*args)
+        # The blocking client runs in a worker thread, as it must inside a loop.
+        return await anyio.to_thread.run_sync(getattr(client, method), *args)
 
     if cls is CameraClient:
         await client.connect()

@@ -55,6 +55,9 @@ def test_notebook_runs_in_a_kernel(kernel_name: str, tmp_path: Path) -> None:
     outputs = _outputs(nb)
     assert not [out for out in outputs if out.output_type == "error"]
     text = "".join(out.get("text", "") for out in outputs if out.output_type == "stream")
+    # The kernel's loop runs on the cells' thread, but a cell is synchronous code:
+    # the blocking client does not warn about blocking that loop.
+    assert "RuntimeWarning" not in text and "blocks the event loop" not in text
     assert "connected: True | role: operator" in text
     assert "camera0" in text and "camera1" in text
     assert "stopped: STOPPED" in text

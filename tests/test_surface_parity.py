@@ -52,8 +52,26 @@ def _translate_annotation(text: object) -> str:
     return value
 
 
+def _is_misuse_guard(obj: Any, name: str) -> bool:
+    """A protocol method that only names a misuse (``with CameraClient()``): not surface."""
+    return bool(getattr(getattr(obj, name, None), "_misuse_guard", False))
+
+
 def _public_names(obj: Any) -> set[str]:
-    return {n for n in dir(obj) if not n.startswith("_") or n in _DUNDERS}
+    return {
+        n
+        for n in dir(obj)
+        if (not n.startswith("_") or n in _DUNDERS) and not _is_misuse_guard(obj, n)
+    }
+
+
+def test_only_the_misuse_guards_are_left_out() -> None:
+    """Each client refuses the other's ``with`` form, and nothing else is skipped."""
+    for cls, guards in (
+        (CameraClient, {"__enter__", "__exit__"}),
+        (SyncCameraClient, {"__aenter__", "__aexit__"}),
+    ):
+        assert {n for n in dir(cls) if _is_misuse_guard(cls, n)} == guards, cls.__name__
 
 
 def _static(cls: type, name: str) -> Any:

@@ -507,7 +507,11 @@ def test_async_handlers_are_refused_loudly(
         raise AssertionError("must not run")
 
     client = make_client(emu)
-    client.on("camera_status_update", handler)
+    # An async function is refused when registered (tests/test_new_user.py) ...
+    with pytest.raises(TypeError, match="CameraClient"):
+        client.on("camera_status_update", handler)
+    # ... and a plain one that returns an awaitable is refused, in the log, when it does.
+    client.on("camera_status_update", lambda e: handler(e))
     client.on("camera_status_update", lambda e: done.set())
     with client, caplog.at_level(logging.ERROR, logger="mediamtx_camera_sdk"):
         emu.change_camera(client.get_camera_list()[0].device_path, status="ERROR")
@@ -1082,18 +1086,23 @@ def test_disconnect_from_a_handler(emu: CameraServiceEmulator) -> None:
 
 def test_works_inside_a_running_asyncio_loop(emu: CameraServiceEmulator) -> None:
     async def main() -> tuple[str, int]:
-        asyncio.get_running_loop()  # a loop is running, as in Jupyter
+        asyncio.get_running_loop()  # a loop is running, and this coroutine blocks it
         with make_client(emu) as client:
             cameras = client.get_camera_list()
             return client.ping(), len(cameras)
 
-    assert asyncio.run(main()) == ("pong", 2)
+    # It works, and says once that it blocks the loop (a notebook cell does not warn).
+    with pytest.warns(RuntimeWarning, match="blocks the event loop"):
+        assert asyncio.run(main()) == ("pong", 2)
 
 
 @pytest.mark.anyio
 async def test_works_inside_an_async_test(camera_service: CameraServiceEmulator) -> None:
     emu = camera_service
-    with make_client(emu) as client:
+    client = make_client(emu)
+    with pytest.warns(RuntimeWarning, match="blocks the event loop"):  # once per client
+        client.connect()
+    with client:
         assert client.ping() == "pong"
         with client.events("camera_status_update", timeout=WAIT) as stream:
             emu.change_camera("camera1", status="ERROR")

@@ -20,11 +20,12 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
 
 from . import _flows, _polling
+from ._boundary import blocks_running_loop, caller_stacklevel, is_async_callable, not_sync
 from ._events import CameraCache, EventFilter, HandlerRegistry, RecordingTracker
 from ._flows import Backoff, Call, Emit, Flow
 from ._tls import Endpoint, resolve_endpoint, ssl_context_for
@@ -60,6 +61,12 @@ __all__ = ["ClientBase"]
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
 _Client = TypeVar("_Client", bound="ClientBase")
+
+#: How to give a credential: added to an authentication error when none is configured.
+CREDENTIAL_HINT: Final = (
+    "no credential is configured: pass auth_token= or set MEDIAMTX_AUTH_TOKEN (a JWT), "
+    "or api_key= or MEDIAMTX_API_KEY (an API key)"
+)
 
 #: Results that update the client's picture of the cameras and recordings.
 _CAMERA_LIST_METHODS = frozenset({"get_camera_list", "get_cameras"})
@@ -103,13 +110,25 @@ def make_event(
     return Notification(method, params, synthesized=synthesized)
 
 
-def is_async_callable(func: object) -> bool:
-    """Whether calling ``func`` gives an awaitable (a coroutine function, also in a partial)."""
-    while hasattr(func, "func"):  # functools.partial
-        func = func.func
-    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-        getattr(func, "__call__", None)  # noqa: B004 - callable objects with async __call__
-    )
+class _Hook:
+    """A seed hook attribute (``on_camera_status_update`` ...): its handler is checked when set."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, client: Any, owner: type | None = None) -> Any:
+        return self if client is None else client.__dict__.get(self.name)
+
+    def __set__(self, client: ClientBase, handler: Callable[..., Any] | None) -> None:
+        if handler is not None:
+            client._check_handler(handler, self.name)
+        client.__dict__[self.name] = handler
+
+
+def _misuse_guard(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a method that exists only to name a misuse (the surface parity skips it)."""
+    method._misuse_guard = True  # type: ignore[attr-defined]
+    return method
 
 
 class ClientBase:
@@ -126,10 +145,12 @@ class ClientBase:
             connection is authenticated and the subscriptions are restored.
     """
 
-    on_camera_status_update: Callable[[CameraInfo], Any] | None
-    on_recording_status_update: Callable[[RecordingInfo], Any] | None
-    on_connection_lost: Callable[[], Any] | None
-    on_reconnected: Callable[[], Any] | None
+    on_camera_status_update = _Hook()
+    on_recording_status_update = _Hook()
+    on_connection_lost = _Hook()
+    on_reconnected = _Hook()
+    #: True in the blocking client: async handlers refused, a running loop warned about.
+    _blocking: ClassVar[bool] = False
     _explicit_arguments: frozenset[str]
     _workers: dict[Any, Any]
     _state: str
@@ -219,6 +240,9 @@ class ClientBase:
         del arguments["self"]
         self._settings = Settings.resolve(arguments, explicit=self._explicit_arguments)
         s = self._settings
+        if self._blocking and is_async_callable(s.token_provider):
+            raise not_sync("token_provider", "token_provider")
+        self._warned_loop = False  # the blocking client warns once about a running loop
         try:
             self._endpoint: Endpoint = resolve_endpoint(
                 url=s.url, host=s.host, port=s.port, use_ssl=s.use_ssl
@@ -392,6 +416,60 @@ class ClientBase:
         state = "connected" if self._protocol.connected else "disconnected"
         return f"<{type(self).__name__} {self.url} {state} dialect={self.dialect} role={self.role}>"
 
+    # ------------------------------------------------------- misuse, named
+
+    @_misuse_guard
+    def __enter__(self) -> Any:
+        """Refused: ``CameraClient`` is async (``async with``); ``SyncCameraClient`` blocks."""
+        raise TypeError(
+            f"{type(self).__name__} is async: use 'async with {type(self).__name__}(...)' "
+            "inside a coroutine, or SyncCameraClient for a plain 'with'"
+        )
+
+    @_misuse_guard
+    def __exit__(self, *exc_info: object) -> None:
+        """Never reached: :meth:`__enter__` refuses."""
+
+    @_misuse_guard
+    async def __aenter__(self) -> Any:
+        """Refused: ``SyncCameraClient`` blocks (plain ``with``); ``CameraClient`` is async."""
+        raise TypeError(
+            f"{type(self).__name__} is blocking: use 'with {type(self).__name__}(...)', "
+            "or CameraClient for 'async with'"
+        )
+
+    @_misuse_guard
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Never reached: :meth:`__aenter__` refuses."""
+
+    def _public_error(self, exc: CameraServiceError) -> CameraServiceError:
+        """``exc`` as a public method raises it (see :func:`._boundary.raises_here`).
+
+        Without the SDK's own frames; when the service wants a credential and none
+        is configured, with a hint saying how to give one (``data["hint"]``, in
+        ``str()`` too).
+        """
+        if (
+            isinstance(exc, AuthenticationError)
+            and not self._settings.has_credentials
+            and (exc.data is None or isinstance(exc.data, Mapping))
+            and not exc.hint
+        ):
+            exc.data = {**(exc.data or {}), "hint": CREDENTIAL_HINT}
+        return exc.with_traceback(None)
+
+    def _check_thread(self) -> None:
+        """In the blocking client: warn (once) when a call would stall a running event loop."""
+        if self._blocking and not self._warned_loop and blocks_running_loop():
+            self._warned_loop = True
+            warnings.warn(
+                f"{type(self).__name__} blocks the event loop running in this thread while it "
+                "waits (called from a coroutine or a loop callback): use CameraClient and "
+                "await it there, or call this client from a worker thread",
+                RuntimeWarning,
+                stacklevel=caller_stacklevel(),
+            )
+
     # ------------------------------------------------------- event handlers
 
     def on(self, name: str, handler: Callable[..., Any] | None = None) -> Any:
@@ -413,12 +491,23 @@ class ClientBase:
         if handler is None:
 
             def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+                self._check_handler(func, f"on({name!r})")
                 self._handlers.add(name, func)
                 return func
 
             return decorator
+        self._check_handler(handler, f"on({name!r})")
         self._handlers.add(name, handler)
         return handler
+
+    def _check_handler(self, handler: object, where: str) -> None:
+        """Refuse, in the blocking client, a handler it could never await."""
+        if self._blocking and is_async_callable(handler):
+            raise TypeError(
+                f"{where}: {handler!r} is async, and SyncCameraClient runs handlers in "
+                "threads, where nothing can await them: register a plain (def) function, "
+                "or use CameraClient, which awaits async handlers"
+            )
 
     def off(self, name: str, handler: Callable[..., Any] | None = None) -> int:
         """Unregister ``handler`` (every handler when None) for ``name``; returns how many.
@@ -776,7 +865,43 @@ class ClientBase:
 
     def _recording_status_flow(self, device: str, timeout: float | None) -> Flow:
         """Answer ``get_recording_status``: see the clients' docstring for freshness."""
-        info = self._recording_status(device)
+        return (yield from self._finished_flow(self._recording_status(device), timeout))
+
+    @staticmethod
+    def _recording_seconds(seconds: object) -> float:
+        """``record_for``'s ``seconds``, checked before anything is started."""
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not math.isfinite(seconds)
+            or seconds <= 0
+        ):
+            raise ValidationError(
+                f"record_for: seconds must be a positive number, not {seconds!r}",
+                data={"param": "seconds", "rule": "> 0"},
+                method="record_for",
+            )
+        return float(seconds)
+
+    def _abandoned_recording_flow(self, device: Any, timeout: float | None) -> Flow:
+        """Stop the recording of a ``record_for`` whose wait was interrupted.
+
+        A failure is logged, not raised: the interruption is what the caller gets.
+        """
+        spec = METHODS["stop_recording"]
+        try:
+            raw = yield Call(spec.name, spec.build_params(device_path=device), timeout)
+            self._observe_result(spec.name, spec.decode_result(raw))
+        except CameraServiceError as exc:
+            logger.warning("record_for: the recording of %s may still run: %s", device, exc)
+        return None
+
+    def _finished_flow(self, info: RecordingInfo | None, timeout: float | None) -> Flow:
+        """``info`` with the file's size and duration, when the service has them.
+
+        Only a finished recording on the current service, which describes its file
+        (``get_recording_info``); otherwise, or when that fails, ``info`` as it is.
+        """
         if info is None or self.dialect != "current" or not info.filename:
             return info
         if str(info.status).upper() not in _FINISHED:

@@ -191,9 +191,12 @@ class Settings:
 
     @property
     def credential(self) -> str | None:
-        """The static credential for ``auth_type`` (the API key for ``api_key``)."""
+        """The static credential for ``auth_type``: the API key for ``api_key``, the
+        JWT for ``jwt``, whichever is set for ``auto`` (never the other kind's)."""
         if self.auth_type == "api_key":
-            return self.api_key or self.auth_token
+            return self.api_key
+        if self.auth_type == "jwt":
+            return self.auth_token
         return self.auth_token or self.api_key
 
     @property
@@ -260,6 +263,7 @@ class Settings:
         if values.get("api_key") is None:
             values["api_key"] = _read_secret_file(env, "MEDIAMTX_API_KEY_FILE")
 
+        _match_credential(values)
         # Turn sentinel defaults back into plain values.
         for key, value in list(values.items()):
             if isinstance(value, _DefaultStr):
@@ -282,6 +286,37 @@ _NULLABLE: Final[frozenset[str]] = frozenset(
 )
 #: Settings whose None, passed explicitly, beats the environment.
 _NONE_IS_A_CHOICE: Final[frozenset[str]] = frozenset({"poll_interval"})
+
+
+def _match_credential(values: dict[str, Any]) -> None:
+    """Check that ``auth_type`` has its credential (arguments and environment merged).
+
+    ``api_key`` needs an API key (or a token provider); ``jwt`` given with only an
+    API key is refused too, rather than sending the key as a JWT. When
+    ``auth_type`` was not chosen (the default ``jwt``) and only an API key is
+    set, the key is what the client has: ``auth_type`` becomes ``api_key``.
+    """
+    auth_type = values.get("auth_type", DEFAULT_AUTH_TYPE)
+    token, key = values.get("auth_token"), values.get("api_key")
+    if values.get("token_provider") is not None or auth_type == "auto":
+        return
+    if auth_type == "api_key" and key is None:
+        given = " (an auth_token is set, but it is not an API key)" if token is not None else ""
+        raise ValidationError(
+            f"auth_type='api_key' needs an API key{given}: pass api_key= or set "
+            "MEDIAMTX_API_KEY (or MEDIAMTX_API_KEY_FILE); auth_type='auto' sends whichever is set",
+            data={"param": "api_key", "rule": "required with auth_type='api_key'"},
+        )
+    if auth_type == "jwt" and token is None and key is not None:
+        if is_default(auth_type):
+            values["auth_type"] = "api_key"
+            return
+        raise ValidationError(
+            "auth_type='jwt' needs a token (an api_key is set, but it is not a JWT): pass "
+            "auth_token= or set MEDIAMTX_AUTH_TOKEN (or MEDIAMTX_AUTH_TOKEN_FILE), or use "
+            "auth_type='api_key' for the key",
+            data={"param": "auth_token", "rule": "required with auth_type='jwt'"},
+        )
 
 
 def _positive(values: Mapping[str, Any], name: str, *, allow_none: bool = False) -> None:

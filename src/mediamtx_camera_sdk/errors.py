@@ -151,10 +151,9 @@ class CameraServiceError(Exception):
         if details and details.strip().casefold() not in message:
             parts.append(details.strip())
         for key in ("suggestion", "hint"):
-            advice = _data_str(data, key)
-            if advice and advice.strip():
-                parts.append(f"{key}: {advice.strip()}")
-                break
+            advice = (_data_str(data, key) or "").strip()
+            if advice and advice.casefold() not in message:
+                parts.append(f"{key}: {advice}")
         return "; ".join(parts)
 
     def _context(self) -> str:
@@ -251,13 +250,19 @@ class AuthenticationError(RpcError):
 
     ``str()`` says why, in the service's words (for instance "Invalid or expired
     token", "token expired", "Missing token"); :attr:`reason` has the service's
-    own word for it.
+    own word for it. When the client has no credential configured at all,
+    :attr:`hint` (``data["hint"]``, also in ``str()``) says how to give one.
     """
 
     @property
     def reason(self) -> str | None:
         """Why, as the service put it: ``data.reason`` (current), ``data.error`` (legacy)."""
         return _data_str(self.data, "reason") or _data_str(self.data, "error")
+
+    @property
+    def hint(self) -> str | None:
+        """How to fix it (``data.hint``): set by the SDK when no credential is configured."""
+        return _data_str(self.data, "hint")
 
 
 class PermissionDeniedError(RpcError):

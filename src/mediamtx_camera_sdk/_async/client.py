@@ -22,22 +22,13 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio
 
 from .. import _flows
-from .._base import (
-    CONNECTING,
-    FAILED,
-    IDLE,
-    READY,
-    RECONNECTING,
-    ClientBase,
-    call_args,
-    is_async_callable,
-    make_event,
-)
+from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
+from .._boundary import is_async_callable, raises_here
 from .._download import DownloadPlan
 from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
@@ -49,7 +40,7 @@ from ..errors import (
     ConnectionError,
 )
 from ..methods import MethodSpec
-from ..models import FileInfo, RecordingInfo
+from ..models import FileInfo, HasDevicePath, RecordingInfo
 from ..protocol import CallCompleted, Notification, PendingCall
 from ._api import AsyncApi
 from ._tasks import TaskRunner
@@ -239,6 +230,7 @@ class CameraClient(AsyncApi, ClientBase):
     ) -> None:
         await self.disconnect()
 
+    @raises_here
     async def connect(self) -> None:
         """Connect, authenticate (when credentials are set) and start the background tasks.
 
@@ -427,6 +419,7 @@ class CameraClient(AsyncApi, ClientBase):
 
     # ------------------------------------------------------------ calls
 
+    @raises_here
     async def call(
         self, method: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
     ) -> Any:
@@ -444,6 +437,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._check_call_arguments(method, params)
         return await self._call(method, params, timeout)
 
+    @raises_here
     async def _invoke(
         self, spec: MethodSpec[T], params: dict[str, Any] | None, timeout: float | None
     ) -> T:
@@ -644,6 +638,7 @@ class CameraClient(AsyncApi, ClientBase):
 
     # ------------------------------------------------------------ recordings and files
 
+    @raises_here
     async def get_recording_status(
         self, device_path: str, *, timeout: float | None = None
     ) -> RecordingInfo | None:
@@ -658,6 +653,37 @@ class CameraClient(AsyncApi, ClientBase):
         flow = self._recording_status_flow(device_path, timeout)
         info: RecordingInfo | None = await self._drive(flow, gated=True)
         return info
+
+    @raises_here
+    async def record_for(
+        self,
+        device_path: str | HasDevicePath,
+        seconds: float,
+        *,
+        format: Literal["fmp4", "mp4", "mkv"] | None = None,
+        timeout: float | None = None,
+    ) -> RecordingInfo:
+        """Record a camera for ``seconds``; returns the finished recording.
+
+        That is ``stop_recording``'s result, with the file's size and duration when
+        the service tells them. The recording is stopped whatever ends the wait, a cancellation
+        too (that stop is shielded, and bounded by ``timeout``).
+        ``format`` and ``timeout`` (per call) are :meth:`start_recording`'s.
+
+        Raises:
+            ValidationError: ``seconds`` is not a positive number (nothing is started).
+        """
+        seconds = self._recording_seconds(seconds)
+        await self.start_recording(device_path, format=format, timeout=timeout)
+        try:
+            await anyio.sleep(seconds)
+        except BaseException:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self._timeout(timeout)):
+                await self._drive(self._abandoned_recording_flow(device_path, timeout), gated=True)
+            raise
+        stopped = await self.stop_recording(device_path, timeout=timeout)
+        finished: RecordingInfo = await self._drive(self._finished_flow(stopped, timeout))
+        return finished
 
     async def iter_recordings(self, *, page_size: int | None = None) -> AsyncIterator[FileInfo]:
         """Every recording, newest first, fetching pages as needed."""
@@ -710,6 +736,7 @@ class CameraClient(AsyncApi, ClientBase):
         """Download a snapshot to ``dest`` (a file or a folder); see :meth:`download_recording`."""
         return await self._download("snapshots", filename, dest, progress)
 
+    @raises_here
     async def _download(
         self,
         kind: str,

@@ -40,20 +40,11 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from .. import _flows
-from .._base import (
-    CONNECTING,
-    FAILED,
-    IDLE,
-    READY,
-    RECONNECTING,
-    ClientBase,
-    call_args,
-    is_async_callable,
-    make_event,
-)
+from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
+from .._boundary import discard_awaitable, not_sync, raises_here
 from .._download import DownloadPlan
 from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
@@ -63,11 +54,9 @@ from ..errors import (
     CameraServiceError,
     ClientClosedError,
     ConnectionError,
-    InvalidParamsError,
-    ValidationError,
 )
 from ..methods import MethodSpec
-from ..models import FileInfo, RecordingInfo
+from ..models import FileInfo, HasDevicePath, RecordingInfo
 from ..protocol import CallCompleted, Notification, PendingCall
 from ._api import SyncApi
 from ._transport import SyncTransport
@@ -76,22 +65,6 @@ __all__ = ["SyncCameraClient", "SyncEventStream"]
 
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
-
-
-def _discard_awaitable(value: object) -> None:
-    """Close a coroutine nobody will await (else Python warns that it never ran)."""
-    close = getattr(value, "close", None)
-    if inspect.iscoroutine(value) and callable(close):
-        close()
-
-
-def _not_sync(what: str, param: str) -> InvalidParamsError:
-    return ValidationError(
-        f"{what} returned an awaitable: SyncCameraClient needs a plain (sync) callable; "
-        "use CameraClient for async callables",
-        code=-32602,
-        data={"param": param, "rule": "a sync callable"},
-    )
 
 
 class _Waiter:
@@ -232,7 +205,7 @@ class _HandlerWorker:
                 logger.exception("event handler %r raised", handler)
                 continue
             if inspect.isawaitable(result):
-                _discard_awaitable(result)
+                discard_awaitable(result)
                 logger.error(
                     "event handler %r returned an awaitable, which SyncCameraClient cannot "
                     "run: register a plain function (or use CameraClient)",
@@ -254,15 +227,9 @@ class SyncCameraClient(SyncApi, ClientBase):
     (sync) callable here.
     """
 
+    _blocking = True
+
     def _setup(self) -> None:
-        provider = self._settings.token_provider
-        if provider is not None and is_async_callable(provider):
-            raise ValidationError(
-                "token_provider is an async function: SyncCameraClient needs a plain "
-                "(sync) callable; use CameraClient for async token providers",
-                code=-32602,
-                data={"param": "token_provider", "rule": "a sync callable"},
-            )
         # The core and the connection state; the condition wakes calls waiting
         # for the connection and the heartbeat.
         self._lock = threading.Lock()
@@ -298,6 +265,7 @@ class SyncCameraClient(SyncApi, ClientBase):
     ) -> None:
         self.disconnect()
 
+    @raises_here
     def connect(self) -> None:
         """Connect, authenticate (when credentials are set) and start the background threads.
 
@@ -509,12 +477,13 @@ class SyncCameraClient(SyncApi, ClientBase):
         except Exception as exc:
             raise self._provider_failed(exc) from exc
         if inspect.isawaitable(token):
-            _discard_awaitable(token)
-            raise _not_sync("the token provider", "token_provider")
+            discard_awaitable(token)
+            raise not_sync("the token provider", "token_provider")
         return token
 
     # ------------------------------------------------------------ calls
 
+    @raises_here
     def call(
         self, method: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
     ) -> Any:
@@ -532,6 +501,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._check_call_arguments(method, params)
         return self._call(method, params, timeout)
 
+    @raises_here
     def _invoke(
         self, spec: MethodSpec[T], params: dict[str, Any] | None, timeout: float | None
     ) -> T:
@@ -753,6 +723,7 @@ class SyncCameraClient(SyncApi, ClientBase):
 
     # ------------------------------------------------------------ recordings and files
 
+    @raises_here
     def get_recording_status(
         self, device_path: str, *, timeout: float | None = None
     ) -> RecordingInfo | None:
@@ -767,6 +738,36 @@ class SyncCameraClient(SyncApi, ClientBase):
         flow = self._recording_status_flow(device_path, timeout)
         info: RecordingInfo | None = self._drive(flow, gated=True)
         return info
+
+    @raises_here
+    def record_for(
+        self,
+        device_path: str | HasDevicePath,
+        seconds: float,
+        *,
+        format: Literal["fmp4", "mp4", "mkv"] | None = None,
+        timeout: float | None = None,
+    ) -> RecordingInfo:
+        """Record a camera for ``seconds``; returns the finished recording.
+
+        That is ``stop_recording``'s result, with the file's size and duration when
+        the service tells them. The recording is stopped whatever ends the wait, a
+        ``KeyboardInterrupt`` too.
+        ``format`` and ``timeout`` (per call) are :meth:`start_recording`'s.
+
+        Raises:
+            ValidationError: ``seconds`` is not a positive number (nothing is started).
+        """
+        seconds = self._recording_seconds(seconds)
+        self.start_recording(device_path, format=format, timeout=timeout)
+        try:
+            self._op_sleep(Sleep(seconds), False)
+        except BaseException:
+            self._drive(self._abandoned_recording_flow(device_path, timeout), gated=True)
+            raise
+        stopped = self.stop_recording(device_path, timeout=timeout)
+        finished: RecordingInfo = self._drive(self._finished_flow(stopped, timeout), gated=True)
+        return finished
 
     def iter_recordings(self, *, page_size: int | None = None) -> Iterator[FileInfo]:
         """Every recording, newest first, fetching pages as needed."""
@@ -812,6 +813,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         """Download a snapshot to ``dest`` (a file or a folder); see :meth:`download_recording`."""
         return self._download("snapshots", filename, dest, progress)
 
+    @raises_here
     def _download(
         self,
         kind: str,
@@ -840,8 +842,8 @@ class SyncCameraClient(SyncApi, ClientBase):
                         if progress is not None:
                             result = progress(done, total)
                             if inspect.isawaitable(result):
-                                _discard_awaitable(result)
-                                raise _not_sync("the progress callback", "progress")
+                                discard_awaitable(result)
+                                raise not_sync("the progress callback", "progress")
                     plan.finish(out, done, total)
         except httpx.HTTPError as exc:
             raise plan.transport_error(exc) from exc
