@@ -51,7 +51,7 @@ class TaskRunner:
 
     def __init__(self) -> None:
         self._asyncio = running_on_asyncio()
-        # For submit(): the loop (asyncio) or the run's token (trio).
+        # For cancel_soon(): the loop (asyncio) or the run's token (trio).
         self._loop: Any
         if self._asyncio:
             import asyncio
@@ -73,11 +73,23 @@ class TaskRunner:
         if not self._closed:
             self._spawn(self._tasks, func, args)
 
-    def submit(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
-        """:meth:`start_soon` from any thread (a finalizer); nothing if the loop is gone."""
+    def cancel_soon(self) -> None:
+        """Cancel every task, from any thread (a finalizer); nothing if the loop is gone.
+
+        A cancelled reader drops its connection; nothing is awaited here.
+        """
+
+        def cancel() -> None:
+            self._closed = True
+            for task in list(self._tasks):
+                if self._asyncio:
+                    task.cancel()
+                else:
+                    task.scope.cancel()
+
         schedule = self._loop.call_soon_threadsafe if self._asyncio else self._loop.run_sync_soon
         with contextlib.suppress(RuntimeError):  # the loop is closed: nothing runs any more
-            schedule(self.start_soon, func, *args)
+            schedule(cancel)
 
     def start_cleanup(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run a bounded clean-up (closing a socket) that :meth:`aclose` waits for, uncancelled."""

@@ -585,8 +585,8 @@ class CameraClient(AsyncApi, ClientBase):
         return self._tasks is not None
 
     def _release_collected(self) -> None:
-        if self._tasks is not None:  # disconnect() in the client's event loop
-            self._tasks.submit(self._shutdown, None)
+        if self._tasks is not None:  # in the client's event loop, soon
+            self._tasks.cancel_soon()
 
     # ------------------------------------------------------------ events
 
