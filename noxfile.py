@@ -59,6 +59,12 @@ def soak(session: nox.Session) -> None:
     """
     session.install("-e", ".[dev]")
     session.run("python", "tools/soak.py", *session.posargs)
+    # The lifecycle state machines with their large budget (docs/reliability.md).
+    session.run(
+        "pytest",
+        "tests/lifecycle/test_lifecycle_state_machine.py",
+        env={"MEDIAMTX_SOAK": "1"},
+    )
 
 
 @nox.session

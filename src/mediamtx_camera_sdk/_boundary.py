@@ -107,16 +107,8 @@ def blocks_running_loop() -> bool:
     synchronous (the loop is busy with it whatever it does), so the blocking
     client is the right one there and nothing is said.
     """
-    asyncio = sys.modules.get("asyncio")
-    running = asyncio is not None and asyncio.events._get_running_loop() is not None
-    if not running:
-        trio = sys.modules.get("trio")
-        if trio is None:
-            return False
-        try:
-            trio.lowlevel.current_task()
-        except RuntimeError:
-            return False
+    if not (_in_asyncio() or _in_trio()):
+        return False
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
@@ -128,6 +120,22 @@ def blocks_running_loop() -> bool:
             return not (module in _NOTEBOOK_RUNNERS or code.co_name == "<module>")
         frame = frame.f_back
     return True  # no coroutine on the stack: a loop callback
+
+
+def _in_asyncio() -> bool:
+    asyncio = sys.modules.get("asyncio")  # (never imported here: then no loop runs)
+    try:
+        return asyncio is not None and asyncio.get_running_loop() is not None
+    except (RuntimeError, AttributeError):  # no loop; or asyncio is being imported
+        return False
+
+
+def _in_trio() -> bool:
+    lowlevel = sys.modules.get("trio.lowlevel")
+    try:
+        return lowlevel is not None and lowlevel.current_task() is not None
+    except (RuntimeError, AttributeError):  # not in trio; or trio is being imported
+        return False
 
 
 def caller_stacklevel() -> int:
