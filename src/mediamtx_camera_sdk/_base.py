@@ -19,6 +19,7 @@ import ssl
 import time
 import uuid
 import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final, TypeVar
 
@@ -846,8 +847,14 @@ class ClientBase:
         if interval is None:
             return None
 
+        ref = weakref.ref(self)  # the poller must not keep a dropped client alive
+
         def fetch() -> Flow:
-            flow = self._call_flow(_polling.METHOD, None, None)
+            client = ref()
+            if client is None:
+                raise ClientClosedError("the client was collected")
+            flow = client._call_flow(_polling.METHOD, None, None)
+            del client
             if flow is None:
                 return (yield Call(_polling.METHOD, None, None))
             return (yield from flow)

@@ -97,6 +97,22 @@ async def test_open_client_collected_warns_and_releases(
     await assert_nothing_left(client_kind, emu, baseline_tasks=baseline)
 
 
+async def test_collected_polling_client_warns_and_releases(
+    emulator_factory: Any, client_class: Any, client_kind: str
+) -> None:
+    """The camera-list poller (``poll_interval``) lets go of a dropped client too."""
+    emu = emulator_factory(dialect="current")
+    baseline = sdk_tasks()
+    client = await _open_client(client_class, emu, client_kind, poll_interval=0.02)
+    await anyio.sleep(0.1)  # a few polls
+    holder = [client]
+    del client
+    ref, seen = await drop_and_collect(holder)
+    assert len(seen) == 1, seen
+    await wait_until(lambda: collected(ref), "the dropped client is collected", poll=0.1)
+    await assert_nothing_left(client_kind, emu, baseline_tasks=baseline)
+
+
 async def test_collected_client_with_handlers_ends_their_workers(
     emulator_factory: Any, client_class: Any, client_kind: str
 ) -> None:

@@ -281,7 +281,7 @@ class CameraClient(AsyncApi, ClientBase):
         if self._settings.heartbeat_interval is not None:
             tasks.start_soon(_heartbeat, weakref.ref(self))
         if (poll := self._poll_flow()) is not None:
-            tasks.start_soon(self._drive, poll, True)  # ends with the tasks, at disconnect()
+            tasks.start_soon(_poll, weakref.ref(self), poll)  # ends at disconnect()
         logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
 
     async def disconnect(self) -> None:
@@ -833,3 +833,27 @@ async def _heartbeat(ref: weakref.ref[CameraClient]) -> None:
         with anyio.move_on_after(max(due, nap)):  # or less: the state changed
             await changed.wait()
         nap = 0.0
+
+
+async def _poll(ref: weakref.ref[CameraClient], flow: Flow) -> None:
+    """The camera-list poller (``poll_interval``): drives its flow, holding the client per step."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            op = flow.throw(error) if error is not None else flow.send(value)
+        except StopIteration:
+            return
+        value = error = None
+        if type(op) is Sleep:
+            await anyio.sleep(op.seconds)
+            continue
+        client = ref()
+        if client is None:
+            flow.close()
+            return
+        try:
+            value = await client._perform(op, True)
+        except Exception as exc:
+            error = exc
+        del client

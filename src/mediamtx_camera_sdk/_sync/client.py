@@ -318,7 +318,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                 if self._settings.heartbeat_interval is not None:
                     self._spawn("heartbeat", _heartbeat, weakref.ref(self), self._stop)
                 if (poll := self._poll_flow()) is not None:
-                    self._spawn("poll", self._drive, poll, True)  # ends at disconnect()
+                    self._spawn("poll", _poll, weakref.ref(self), poll, self._stop)
         logger.info("connected to %s (dialect %s, role %s)", self.url, self.dialect, self.role)
 
     def disconnect(self) -> None:
@@ -905,6 +905,31 @@ def _heartbeat(ref: weakref.ref[SyncCameraClient], stop: threading.Event) -> Non
         if due is None:
             return
         nap = client._heartbeat_ping()
+
+
+def _poll(ref: weakref.ref[SyncCameraClient], flow: Flow, stop: threading.Event) -> None:
+    """The camera-list poller (``poll_interval``): drives its flow, holding the client per step."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            op = flow.throw(error) if error is not None else flow.send(value)
+        except StopIteration:
+            return
+        value = error = None
+        if type(op) is Sleep:
+            if stop.wait(op.seconds):
+                error = ClientClosedError("the client was disconnected")
+            continue
+        client = ref()
+        if client is None:
+            flow.close()
+            return
+        try:
+            value = _OPERATIONS[type(op)](client, op, True)
+        except Exception as exc:
+            error = exc
+        del client
 
 
 #: Flow operation -> how this client performs it (see ``_flows``).
