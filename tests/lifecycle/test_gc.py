@@ -79,6 +79,17 @@ def collected(ref: weakref.ref[Any]) -> bool:
     return ref() is None
 
 
+async def assert_warned_and_released(
+    holder: list[Any], client_kind: str, emu: Any, baseline: list[str]
+) -> None:
+    """Drop the held client: one warning, then collected, then nothing of it left."""
+    ref, seen = await drop_and_collect(holder)
+    assert len(seen) == 1, seen
+    assert "collected while connected: call disconnect()" in seen[0]
+    await wait_until(lambda: collected(ref), "the dropped client is collected", poll=0.1)
+    await assert_nothing_left(client_kind, emu, baseline_tasks=baseline)
+
+
 async def test_open_client_collected_warns_and_releases(
     emulator_factory: Any, client_class: Any, client_kind: str
 ) -> None:
@@ -90,11 +101,7 @@ async def test_open_client_collected_warns_and_releases(
     await wait_until(lambda: any(r.open for r in emu.connections()), "the connection is open")
     holder = [client]
     del client
-    ref, seen = await drop_and_collect(holder)
-    assert len(seen) == 1, seen
-    assert "collected while connected: call disconnect()" in seen[0]
-    await wait_until(lambda: collected(ref), "the dropped client is collected", poll=0.1)
-    await assert_nothing_left(client_kind, emu, baseline_tasks=baseline)
+    await assert_warned_and_released(holder, client_kind, emu, baseline)
 
 
 async def test_collected_polling_client_warns_and_releases(
@@ -107,10 +114,7 @@ async def test_collected_polling_client_warns_and_releases(
     await anyio.sleep(0.1)  # a few polls
     holder = [client]
     del client
-    ref, seen = await drop_and_collect(holder)
-    assert len(seen) == 1, seen
-    await wait_until(lambda: collected(ref), "the dropped client is collected", poll=0.1)
-    await assert_nothing_left(client_kind, emu, baseline_tasks=baseline)
+    await assert_warned_and_released(holder, client_kind, emu, baseline)
 
 
 async def test_collected_client_with_handlers_ends_their_workers(
@@ -125,10 +129,7 @@ async def test_collected_client_with_handlers_ends_their_workers(
     await wait_until(lambda: seen, "the handler got the event")
     holder = [client]
     del client
-    ref, seen = await drop_and_collect(holder)
-    assert len(seen) == 1, seen
-    await wait_until(lambda: collected(ref), "the dropped client is collected", poll=0.1)
-    await assert_nothing_left(client_kind, emu, baseline_tasks=baseline)
+    await assert_warned_and_released(holder, client_kind, emu, baseline)
 
 
 async def test_disconnected_client_collected_does_not_warn(
