@@ -52,3 +52,25 @@ def test_loss_is_reported_while_the_old_connection_still_closes(
             assert client.reconnect_count == 1
         finally:
             released.set()
+
+
+def test_disconnect_in_a_blackhole_ends_the_reader(emulator_factory, proxy_for, secrets):
+    """No answer to the close frame ever comes: the reader must still be woken and end.
+
+    (websocket-client's ``abort()`` does nothing once ``send_close()`` has run,
+    so the reader stayed blocked in ``recv`` for as long as the blackhole lasted;
+    the lifecycle state machine found it.)
+    """
+    emu = emulator_factory(dialect="current")
+    proxy = proxy_for(emu)
+    client = SyncCameraClient(
+        url=proxy.url, auth_token=secrets.add(emu.token("viewer")), heartbeat_interval=None
+    )
+    client.connect()
+    readers_before = {t for t in threading.enumerate() if t.name == "mediamtx-sdk-reader"}
+    assert readers_before
+    proxy.blackhole()
+    client.disconnect()  # bounded by close_timeout (2 s) for the missing answer
+    for thread in readers_before:
+        thread.join(5)
+        assert not thread.is_alive(), "the reader is still blocked after disconnect()"

@@ -286,8 +286,14 @@ class SyncTransport:
     # -- closing ------------------------------------------------------------
 
     def _abort(self) -> None:
-        with contextlib.suppress(Exception):
-            self._ws.abort()  # type: ignore[no-untyped-call] # a socket shutdown: wakes a blocked read or write
+        # A socket shutdown wakes a blocked read or write. Not ws.abort(): it does
+        # nothing once send_close() has marked the connection closed, and a
+        # server that never answers the close frame (a blackhole) would then
+        # leave the reader blocked for good.
+        sock = self._ws.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         """Close: a close frame, up to ``close_timeout`` for the reader to see the answer, drop.
