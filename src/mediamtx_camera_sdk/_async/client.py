@@ -29,7 +29,7 @@ import anyio
 from .. import _flows
 from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
 from .._boundary import is_async_callable, raises_here
-from .._download import DownloadPlan
+from .._download import DownloadPlan, astream_to_file
 from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
@@ -172,25 +172,6 @@ class _HandlerWorker:
                 raise
             except Exception:
                 logger.exception("event handler %r raised", handler)
-
-
-async def _abandon_body(response: Any, chunks: AsyncIterator[bytes]) -> None:
-    """End an interrupted download's body iterator, so that no async generator leaks.
-
-    httpx's body iterator is a chain of async generators; left suspended, they are
-    garbage collected unexhausted, which trio reports as a ResourceWarning per
-    generator (encode/httpx#3686). Once the response is closed the next read fails
-    at once, and that failure runs every generator of the chain to its end.
-    """
-    import httpx
-
-    with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-        await response.aclose()
-        try:
-            async for _ in chunks:
-                pass
-        except (httpx.HTTPError, httpx.StreamError):
-            pass  # expected: the stream was closed just above
 
 
 class CameraClient(AsyncApi, ClientBase):
@@ -744,37 +725,9 @@ class CameraClient(AsyncApi, ClientBase):
         dest: str | os.PathLike[str],
         progress: Callable[[int, int | None], Any] | None,
     ) -> str:
-        import httpx
-
         plan = DownloadPlan.make(self, kind, filename, dest)
         token = await self._current_credential()
-        try:
-            async with (
-                httpx.AsyncClient(
-                    verify=plan.verify, timeout=httpx.Timeout(self._settings.timeout)
-                ) as http,
-                http.stream("GET", plan.url, headers=plan.headers(token)) as response,
-            ):
-                plan.check_status(response.status_code)
-                total = plan.content_length(response.headers.get("content-length"))
-                with plan.open_temp() as out:
-                    done = 0
-                    chunks = response.aiter_bytes(plan.chunk_size)
-                    try:
-                        async for chunk in chunks:
-                            out.write(chunk)
-                            done += len(chunk)
-                            if progress is not None:
-                                result = progress(done, total)
-                                if inspect.isawaitable(result):
-                                    await result
-                    except BaseException:
-                        await _abandon_body(response, chunks)
-                        raise
-                    plan.finish(out, done, total)
-        except httpx.HTTPError as exc:
-            raise plan.transport_error(exc) from exc
-        return plan.path
+        return await astream_to_file(plan, token, self._settings.timeout, progress)
 
     async def _current_credential(self) -> str | None:
         if self._settings.token_provider is not None:

@@ -45,7 +45,7 @@ from typing import Any, Final, Literal, TypeVar
 from .. import _flows
 from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
 from .._boundary import discard_awaitable, not_sync, raises_here
-from .._download import DownloadPlan
+from .._download import DownloadPlan, stream_to_file
 from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
@@ -821,33 +821,9 @@ class SyncCameraClient(SyncApi, ClientBase):
         dest: str | os.PathLike[str],
         progress: Callable[[int, int | None], Any] | None,
     ) -> str:
-        import httpx
-
         plan = DownloadPlan.make(self, kind, filename, dest)
         token = self._current_credential()
-        try:
-            with (
-                httpx.Client(
-                    verify=plan.verify, timeout=httpx.Timeout(self._settings.timeout)
-                ) as http,
-                http.stream("GET", plan.url, headers=plan.headers(token)) as response,
-            ):
-                plan.check_status(response.status_code)
-                total = plan.content_length(response.headers.get("content-length"))
-                with plan.open_temp() as out:
-                    done = 0
-                    for chunk in response.iter_bytes(plan.chunk_size):
-                        out.write(chunk)
-                        done += len(chunk)
-                        if progress is not None:
-                            result = progress(done, total)
-                            if inspect.isawaitable(result):
-                                discard_awaitable(result)
-                                raise not_sync("the progress callback", "progress")
-                    plan.finish(out, done, total)
-        except httpx.HTTPError as exc:
-            raise plan.transport_error(exc) from exc
-        return plan.path
+        return stream_to_file(plan, token, self._settings.timeout, progress)
 
     def _current_credential(self) -> str | None:
         if self._settings.token_provider is not None:
