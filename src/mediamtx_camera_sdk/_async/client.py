@@ -30,7 +30,7 @@ from .. import _flows
 from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
 from .._boundary import is_async_callable, raises_here
 from .._download import DownloadPlan, astream_to_file
-from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
+from .._events import HANDLER_DROP, EventFilter, EventStreamBase, HandlerQueue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
     AuthenticationError,
@@ -55,7 +55,7 @@ T = TypeVar("T")
 HANDLER_THREADS = 4
 
 
-class EventStream:
+class EventStream(EventStreamBase):
     """An async iterator over the client's events (``async for event in client.events()``).
 
     Buffered (``client.settings.event_buffer`` events by default): when the
@@ -66,29 +66,10 @@ class EventStream:
     stream's ``timeout`` seconds (if it has one). Usable as ``async with``.
     """
 
-    def __init__(
-        self, client: CameraClient, flt: EventFilter, maxlen: int, timeout: float | None
-    ) -> None:
-        self._client = client
-        self._filter = flt
-        self._timeout = timeout
-        self._buffer = EventBuffer(maxlen, lambda n: make_event(_flows.EVENT_DROPPED, {"count": n}))
-        self._wakeup: anyio.Event | None = None
-        self._ended = False
+    _client: CameraClient
+    _wakeup: anyio.Event | None = None  # made by each wait
 
-    @property
-    def dropped(self) -> int:
-        """How many events were dropped because this consumer fell behind."""
-        return self._buffer.dropped
-
-    def _push(self, event: Notification) -> None:
-        if self._filter.matches(event.method, event.params):
-            self._buffer.push(event)
-            if self._wakeup is not None:
-                self._wakeup.set()
-
-    def _end(self) -> None:
-        self._ended = True
+    def _wake(self, everyone: bool) -> None:
         if self._wakeup is not None:
             self._wakeup.set()
 
@@ -125,7 +106,7 @@ class EventStream:
         await self.aclose()
 
 
-class _HandlerWorker:
+class _HandlerWorker(HandlerQueue):
     """Runs one handler's events in order, off the reader (a slow handler delays only itself).
 
     A plain-function handler runs in a worker thread, under the client's own
@@ -134,17 +115,11 @@ class _HandlerWorker:
     """
 
     def __init__(self, maxlen: int, limiter: anyio.CapacityLimiter) -> None:
-        self.queue = handler_queue(maxlen)
+        super().__init__(maxlen)
         self.wakeup = anyio.Event()
         self.limiter = limiter
-        self.retired = False  # off(): end once the queued events are done
 
-    def push(self, handler: Callable[..., Any], argument: Any) -> None:
-        self.queue.push((handler, argument))
-        self.wakeup.set()
-
-    def retire(self) -> None:
-        self.retired = True
+    def _wake(self) -> None:
         self.wakeup.set()
 
     async def run(self) -> None:

@@ -46,7 +46,7 @@ from .. import _flows
 from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
 from .._boundary import discard_awaitable, not_sync, raises_here
 from .._download import DownloadPlan, stream_to_file
-from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
+from .._events import HANDLER_DROP, EventFilter, EventStreamBase, HandlerQueue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
     AuthenticationError,
@@ -89,7 +89,7 @@ class _Waiter:
         return self._lock.acquire(timeout=max(timeout, 0.0))
 
 
-class SyncEventStream:
+class SyncEventStream(EventStreamBase):
     """An iterator over the client's events (``for event in client.events()``).
 
     Buffered (``client.settings.event_buffer`` events by default): when the
@@ -100,31 +100,16 @@ class SyncEventStream:
     stream's ``timeout`` (if one was given). Usable as ``with``; thread-safe.
     """
 
-    def __init__(
-        self, client: SyncCameraClient, flt: EventFilter, maxlen: int, timeout: float | None
-    ) -> None:
-        self._client = client
-        self._filter = flt
-        self._timeout = timeout
-        self._buffer = EventBuffer(maxlen, lambda n: make_event(_flows.EVENT_DROPPED, {"count": n}))
-        self._cond = threading.Condition(threading.Lock())
-        self._ended = False
+    _client: SyncCameraClient
 
-    @property
-    def dropped(self) -> int:
-        """How many events were dropped because this consumer fell behind."""
-        return self._buffer.dropped
+    def _start(self) -> None:
+        self._guard = self._cond = threading.Condition(threading.Lock())
 
-    def _push(self, event: Notification) -> None:
-        if self._filter.matches(event.method, event.params):
-            with self._cond:
-                self._buffer.push(event)
-                self._cond.notify()
-
-    def _end(self) -> None:
-        with self._cond:
-            self._ended = True
+    def _wake(self, everyone: bool) -> None:
+        if everyone:
             self._cond.notify_all()
+        else:
+            self._cond.notify()
 
     def __iter__(self) -> SyncEventStream:
         return self
@@ -162,40 +147,30 @@ class SyncEventStream:
         self.close()
 
 
-class _HandlerWorker:
+class _HandlerWorker(HandlerQueue):
     """Runs one handler's events in order on its own thread (a slow handler delays only itself)."""
 
-    def __init__(self, maxlen: int) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._queue = handler_queue(maxlen)
+    def _start(self) -> None:
+        self._guard = self._cond = threading.Condition(threading.Lock())
         self._stopped = False
-        self._retired = False  # off(): end once the queued events are done
 
-    def push(self, handler: Callable[..., Any], argument: Any) -> None:
-        with self._cond:
-            self._queue.push((handler, argument))
-            self._cond.notify()
-
-    def retire(self) -> None:
-        """End the thread once the queued events are done."""
-        with self._cond:
-            self._retired = True
-            self._cond.notify()
+    def _wake(self) -> None:
+        self._cond.notify()
 
     def stop(self) -> None:
         """End the thread after the handler call in progress; queued events are dropped."""
         with self._cond:
             self._stopped = True
-            self._cond.notify()
+            self._wake()
 
     def run(self) -> None:
         while True:
             with self._cond:
-                while not self._stopped and not self._retired and not len(self._queue):
+                while not self._stopped and not self.retired and not len(self.queue):
                     self._cond.wait()
-                if self._stopped or (self._retired and not len(self._queue)):
+                if self._stopped or (self.retired and not len(self.queue)):
                     return
-                item = self._queue.pop()
+                item = self.queue.pop()
             if item is None or item is HANDLER_DROP:
                 continue
             handler, argument = item
