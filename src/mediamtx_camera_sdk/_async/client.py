@@ -27,21 +27,19 @@ from typing import Any, Literal, TypeVar
 import anyio
 
 from .. import _flows
-from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
+from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args
 from .._boundary import is_async_callable, raises_here
 from .._download import DownloadPlan, astream_to_file
-from .._events import HANDLER_DROP, EventFilter, EventStreamBase, HandlerQueue
+from .._events import HANDLER_DROP, EventStreamBase, HandlerQueue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
-    AuthenticationError,
-    CallTimeoutError,
     CameraServiceError,
     ClientClosedError,
     ConnectionError,
 )
 from ..methods import MethodSpec
 from ..models import FileInfo, HasDevicePath, RecordingInfo
-from ..protocol import CallCompleted, Notification, PendingCall
+from ..protocol import Notification, PendingCall
 from ._api import AsyncApi
 from ._tasks import TaskRunner
 from ._transport import AsyncTransport
@@ -157,8 +155,6 @@ class CameraClient(AsyncApi, ClientBase):
     """
 
     def _setup(self) -> None:
-        self._state = IDLE
-        self._failure: CameraServiceError | None = None
         self._transport: AsyncTransport | None = None
         self._tasks: TaskRunner | None = None
         self._state_changed: anyio.Event | None = None
@@ -169,8 +165,6 @@ class CameraClient(AsyncApi, ClientBase):
         # Threads for plain-function handlers: the client's own (made in connect()).
         self._handler_limiter: Any = None
         self._streams: set[EventStream] = set()
-        self._last_sent = 0.0
-        self._last_received = 0.0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -223,10 +217,8 @@ class CameraClient(AsyncApi, ClientBase):
         try:
             await self._drive(self._connect_flow(reconnecting=False))
         except BaseException as exc:
-            self._connect_error = (
-                exc
-                if isinstance(exc, CameraServiceError)
-                else ClientClosedError("the connect() being waited for was cancelled")
+            self._connect_error = self._shared_outcome(
+                exc, "the connect() being waited for was cancelled"
             )
             await self._shutdown(exc)
             raise
@@ -246,14 +238,10 @@ class CameraClient(AsyncApi, ClientBase):
         Pending calls fail with :class:`ConnectionClosedError`; event iterators end.
         Safe to call more than once.
         """
-        if self._tasks is None:
-            self._closed = True
-            for stream in list(self._streams):
-                stream._end()
-            self._streams.clear()
-            return
+        connected = self._tasks is not None
         await self._shutdown(None)
-        logger.info("disconnected from %s", self.url)
+        if connected:
+            logger.info("disconnected from %s", self.url)
 
     async def close(self) -> None:
         """Alias of :meth:`disconnect`."""
@@ -284,11 +272,8 @@ class CameraClient(AsyncApi, ClientBase):
             self._state_changed = anyio.Event()
 
     def _fail_pending(self, cause: BaseException | None) -> None:
-        if not self._protocol.connected:
-            return
-        for call in self._protocol.connection_lost(cause):
-            if call.waiter is not None:
-                call.waiter.set()
+        if self._protocol.connected:
+            self._wake(self._protocol.connection_lost(cause))
 
     # ------------------------------------------------------------ the driver
 
@@ -360,9 +345,7 @@ class CameraClient(AsyncApi, ClientBase):
         return await self._await_call(call, anyio.current_time() + seconds)
 
     async def _fetch_token(self) -> str:
-        provider = self._settings.token_provider
-        if provider is None:  # pragma: no cover - the flows only ask when one is set
-            raise AuthenticationError("no token provider", method="authenticate")
+        provider = self._token_provider()
         try:
             token = provider()
             if inspect.isawaitable(token):
@@ -471,20 +454,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._last_received = time.monotonic()
         protocol = self._protocol
         for frame in frames:
-            for event in protocol.receive_text(frame):
-                if type(event) is CallCompleted:
-                    waiter = event.call.waiter
-                    if waiter is not None:
-                        waiter.set()
-                elif type(event) is Notification:
-                    self._dispatch(event)
-                else:
-                    logger.warning("protocol violation from %s: %r", self.url, event)
-
-    def _abort(self, exc: ConnectionError) -> None:
-        transport = self._transport
-        if transport is not None:
-            self._lost(transport, exc)
+            self._deliver(protocol.receive_text(frame))
 
     def _lost(self, transport: AsyncTransport, exc: ConnectionError) -> None:
         """The connection ``transport`` is over: fail its calls, tell the app, reconnect."""
@@ -500,14 +470,10 @@ class CameraClient(AsyncApi, ClientBase):
             return
         if not established:
             return  # a connect flow is running: it retries by itself
-        logger.warning("connection to %s lost: %s", self.url, exc.message)
-        self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
-        if self._settings.reconnect:
-            self._set_state(RECONNECTING)
+        self._dispatch(self._loss_event(exc))
+        self._set_state(self._state_after_loss(exc))
+        if self._state == RECONNECTING:
             tasks.start_soon(self._reconnect)
-        else:
-            self._failure = exc
-            self._set_state(FAILED)
 
     async def _reconnect(self) -> None:
         try:
@@ -521,20 +487,15 @@ class CameraClient(AsyncApi, ClientBase):
             return
         self._reconnects += 1
         self._set_state(READY)
-        logger.info("reconnected to %s", self.url)
-        self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
+        self._dispatch(self._reconnected_event())
 
     async def _heartbeat_ping(self) -> float:
         """One heartbeat ping; returns the seconds to wait before the next (0: as due)."""
         transport = self._transport
         try:
             await self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
-        except CallTimeoutError:
-            if transport is not None:
-                self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
         except CameraServiceError as exc:
-            logger.debug("heartbeat ping failed: %s", exc)
-            return self._settings.heartbeat_interval or 0.0
+            return self._ping_failed(transport, exc)
         return 0.0
 
     def _connected_at_collection(self) -> bool:
@@ -582,10 +543,7 @@ class CameraClient(AsyncApi, ClientBase):
             InvalidParamsError: a name is not a non-empty string, or ``timeout``
                 is not a positive number.
         """
-        seconds = None if timeout is None else self._timeout(timeout)
-        stream = EventStream(
-            self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds
-        )
+        stream = self._make_stream(EventStream, names, device, buffer, timeout)
         if self._closed:
             stream._end()
         else:
@@ -653,17 +611,13 @@ class CameraClient(AsyncApi, ClientBase):
 
     async def _iter_files(self, method: str, page_size: int | None) -> AsyncIterator[FileInfo]:
         limit = self._page_size(page_size)
+        list_page = getattr(self, method)
         offset: int | None = 0
         while offset is not None:
-            page = await self._list_page(method, limit, offset)
+            page = await list_page(limit=limit, offset=offset)
             for item in page.files:
                 yield item
             offset = self._next_offset(page, offset)
-
-    async def _list_page(self, method: str, limit: int, offset: int) -> Any:
-        if method == "list_recordings":
-            return await self.list_recordings(limit=limit, offset=offset)
-        return await self.list_snapshots(limit=limit, offset=offset)
 
     async def download_recording(
         self,

@@ -43,21 +43,19 @@ from types import TracebackType
 from typing import Any, Final, Literal, TypeVar
 
 from .. import _flows
-from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
+from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args
 from .._boundary import discard_awaitable, not_sync, raises_here
 from .._download import DownloadPlan, stream_to_file
-from .._events import HANDLER_DROP, EventFilter, EventStreamBase, HandlerQueue
+from .._events import HANDLER_DROP, EventStreamBase, HandlerQueue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
-    AuthenticationError,
-    CallTimeoutError,
     CameraServiceError,
     ClientClosedError,
     ConnectionError,
 )
 from ..methods import MethodSpec
 from ..models import FileInfo, HasDevicePath, RecordingInfo
-from ..protocol import CallCompleted, Notification, PendingCall
+from ..protocol import Notification, PendingCall
 from ._api import SyncApi
 from ._transport import SyncTransport
 
@@ -209,8 +207,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         # for the connection and the heartbeat.
         self._lock = threading.Lock()
         self._state_changed = threading.Condition(self._lock)
-        self._state = IDLE
-        self._failure: CameraServiceError | None = None
         self._transport: SyncTransport | None = None
         self._running = False  # between connect() and disconnect()
         self._stop = threading.Event()  # set by disconnect(): background threads end
@@ -223,8 +219,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._dispatch_lock = threading.Lock()
         self._workers: dict[Any, _HandlerWorker] = {}
         self._streams: set[SyncEventStream] = set()
-        self._last_sent = 0.0
-        self._last_received = 0.0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -276,12 +270,9 @@ class SyncCameraClient(SyncApi, ClientBase):
             try:
                 self._drive(self._connect_flow(reconnecting=False))
             except BaseException as exc:
-                if isinstance(exc, CameraServiceError):
-                    self._connect_error = exc
-                else:
-                    self._connect_error = ClientClosedError(
-                        "the connect() waited for was interrupted"
-                    )
+                self._connect_error = self._shared_outcome(
+                    exc, "the connect() waited for was interrupted"
+                )
                 self._shutdown()
                 raise
             finally:
@@ -364,13 +355,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._threads.add(thread)
         return True
 
-    @staticmethod
-    def _wake(calls: list[PendingCall]) -> None:
-        for call in calls:
-            waiter = call.waiter
-            if waiter is not None:
-                waiter.set()
-
     # ------------------------------------------------------------ the driver
 
     def _drive(self, flow: Flow, gated: bool = False) -> Any:
@@ -444,9 +428,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._dispatch(op.event)
 
     def _fetch_token(self) -> str:
-        provider = self._settings.token_provider
-        if provider is None:  # pragma: no cover - the flows only ask when one is set
-            raise AuthenticationError("no token provider", method="authenticate")
+        provider = self._token_provider()
         try:
             token = provider()
         except Exception as exc:
@@ -538,18 +520,6 @@ class SyncCameraClient(SyncApi, ClientBase):
                 self._protocol.time_out(call)
         return call.outcome()
 
-    def _deliver(self, events: list[Any]) -> None:
-        """Act on what the core reported for received frames (no lock held)."""
-        for event in events:
-            if type(event) is CallCompleted:
-                waiter = event.call.waiter
-                if waiter is not None:
-                    waiter.set()
-            elif type(event) is Notification:
-                self._dispatch(event)
-            else:
-                logger.warning("protocol violation from %s: %r", self.url, event)
-
     # ------------------------------------------------------------ background threads
 
     def _take_frames(self, transport: SyncTransport, frames: list[str | bytes]) -> None:
@@ -562,11 +532,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._last_received = time.monotonic()
         self._deliver(events)
 
-    def _abort(self, exc: ConnectionError) -> None:
-        transport = self._transport
-        if transport is not None:
-            self._lost(transport, exc)
-
     def _lost(self, transport: SyncTransport, exc: ConnectionError) -> None:
         """The connection ``transport`` is over: fail its calls, tell the app, reconnect."""
         with self._lock:
@@ -575,18 +540,14 @@ class SyncCameraClient(SyncApi, ClientBase):
             self._transport = None
             established = self._state == READY and self._running
             calls = self._protocol.connection_lost(exc) if self._protocol.connected else []
-            reconnect = established and self._settings.reconnect
-            if established and not reconnect:
-                self._failure = exc
-                self._set_state(FAILED)
-            elif reconnect:
-                self._set_state(RECONNECTING)
+            if established:
+                self._set_state(self._state_after_loss(exc))
+            reconnect = established and self._state == RECONNECTING
         self._wake(calls)
         if not established:
             transport.close()
             return  # closed by the caller, or a connect flow runs: it retries by itself
-        logger.warning("connection to %s lost: %s", self.url, exc.message)
-        self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
+        self._dispatch(self._loss_event(exc))
         if reconnect:
             with self._lock:
                 self._spawn("reconnect", self._reconnect)
@@ -616,20 +577,15 @@ class SyncCameraClient(SyncApi, ClientBase):
                 return
             self._reconnects += 1
             self._set_state(READY)
-        logger.info("reconnected to %s", self.url)
-        self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
+        self._dispatch(self._reconnected_event())
 
     def _heartbeat_ping(self) -> float:
         """One heartbeat ping; returns the seconds to wait before the next (0: as due)."""
         transport = self._transport
         try:
             self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
-        except CallTimeoutError:
-            if transport is not None:
-                self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
         except CameraServiceError as exc:
-            logger.debug("heartbeat ping failed: %s", exc)
-            return self._settings.heartbeat_interval or 0.0
+            return self._ping_failed(transport, exc)
         return 0.0
 
     def _connected_at_collection(self) -> bool:
@@ -685,10 +641,7 @@ class SyncCameraClient(SyncApi, ClientBase):
             InvalidParamsError: a name is not a non-empty string, or ``timeout``
                 is not a positive number.
         """
-        seconds = None if timeout is None else self._timeout(timeout)
-        stream = SyncEventStream(
-            self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds
-        )
+        stream = self._make_stream(SyncEventStream, names, device, buffer, timeout)
         with self._dispatch_lock:
             if self._closed:
                 stream._end()
