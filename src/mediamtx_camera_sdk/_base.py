@@ -22,14 +22,14 @@ import uuid
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final, TypedDict, TypeVar
 
 import attrs
 
 from . import _flows, _polling
 from ._boundary import blocks_running_loop, caller_stacklevel, is_async_callable, not_sync
 from ._events import CameraCache, EventFilter, HandlerRegistry, RecordingTracker
-from ._flows import Backoff, Call, Emit, Flow
+from ._flows import Authenticate, Backoff, Call, Emit, Flow
 from ._tls import Endpoint, resolve_endpoint, ssl_context_for
 from .config import (
     DEFAULT_AUTH_TYPE,
@@ -83,6 +83,15 @@ CONNECTING: Final = "connecting"
 READY: Final = "ready"
 RECONNECTING: Final = "reconnecting"
 FAILED: Final = "failed"  # reconnecting gave up
+
+
+class TransportOptions(TypedDict):
+    """The settings both transports' ``connect()`` take, by keyword."""
+
+    ssl_context: ssl.SSLContext | None
+    verify_ssl: bool
+    max_size: int
+    open_timeout: float
 
 
 def _records_explicit_arguments(init: Callable[..., None]) -> Callable[..., None]:
@@ -701,6 +710,26 @@ class ClientBase:
         return info if isinstance(info, RecordingInfo) else None
 
     # ------------------------------------------------------------ calls
+
+    def _transport_options(self) -> TransportOptions:
+        """How to open a connection (``Transport.connect(endpoint, **options)``)."""
+        s = self._settings
+        return TransportOptions(
+            ssl_context=s.ssl_context,
+            verify_ssl=s.verify_ssl,
+            max_size=s.max_message_size,
+            open_timeout=s.open_timeout,
+        )
+
+    def _start_authenticate(self, op: Authenticate) -> tuple[PendingCall, float]:
+        """Register ``op``'s ``authenticate`` call with the core: the call and its timeout."""
+        seconds = self._timeout(op.timeout)
+        call = self._protocol.start_authenticate(
+            op.token,
+            op.auth_type,  # type: ignore[arg-type]
+            timeout=seconds,
+        )
+        return call, seconds
 
     def _token_provider(self) -> TokenProvider:
         """The token provider, which the flows ask only when one is set."""

@@ -319,14 +319,7 @@ class CameraClient(AsyncApi, ClientBase):
         raise TypeError(f"unknown flow operation {op!r}")  # pragma: no cover
 
     async def _open(self) -> None:
-        s = self._settings
-        transport = await AsyncTransport.connect(
-            self._endpoint,
-            ssl_context=s.ssl_context,
-            verify_ssl=s.verify_ssl,
-            max_size=s.max_message_size,
-            open_timeout=s.open_timeout,
-        )
+        transport = await AsyncTransport.connect(self._endpoint, **self._transport_options())
         if self._closed or self._tasks is None:
             await transport.aclose()
             raise ClientClosedError("the client was disconnected while connecting")
@@ -336,12 +329,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._tasks.start_soon(_reader, weakref.ref(self), transport)
 
     async def _authenticate(self, op: Authenticate) -> Any:
-        seconds = self._timeout(op.timeout)
-        call = self._protocol.start_authenticate(
-            op.token,
-            op.auth_type,  # type: ignore[arg-type]
-            timeout=seconds,
-        )
+        call, seconds = self._start_authenticate(op)
         return await self._await_call(call, anyio.current_time() + seconds)
 
     async def _fetch_token(self) -> str:

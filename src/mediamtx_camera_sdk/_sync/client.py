@@ -372,14 +372,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                 value, error = None, exc
 
     def _op_open(self, op: Open, gated: bool) -> None:
-        s = self._settings
-        transport = SyncTransport.connect(
-            self._endpoint,
-            ssl_context=s.ssl_context,
-            verify_ssl=s.verify_ssl,
-            max_size=s.max_message_size,
-            open_timeout=s.open_timeout,
-        )
+        transport = SyncTransport.connect(self._endpoint, **self._transport_options())
         with self._lock:
             opened = self._running and not self._closed
             if opened:
@@ -399,17 +392,11 @@ class SyncCameraClient(SyncApi, ClientBase):
         return self._roundtrip(op.method, op.params, op.timeout, gated=gated)
 
     def _op_authenticate(self, op: Authenticate, gated: bool) -> Any:
-        seconds = self._timeout(op.timeout)
-        deadline = time.monotonic() + seconds
         with self._lock:
-            call = self._protocol.start_authenticate(
-                op.token,
-                op.auth_type,  # type: ignore[arg-type]
-                timeout=seconds,
-            )
+            call, seconds = self._start_authenticate(op)
             call.waiter = _Waiter()
             transport = self._transport
-        return self._await_call(call, transport, deadline)
+        return self._await_call(call, transport, time.monotonic() + seconds)
 
     def _op_reauthenticate(self, op: Reauthenticate, gated: bool) -> None:
         with self._reauth_lock:
