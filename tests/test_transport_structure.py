@@ -41,13 +41,13 @@ INTERNAL_ATTRIBUTES = frozenset(
         "parser",  # websockets' generator-based frame parser
     }
 )
-#: The budget of each I/O folder is 1,200 lines. It is not met yet, so these
-#: ceilings are where the folders stand now, to be brought down to 1,200. They
-#: rose once, by what this release added to the clients on top of the rewrite
-#: (record_for, event polling, the weak reader and heartbeat that let a dropped
-#: client be collected); each later change may only lower them.
+#: The budget of each I/O folder is 1,200 lines. _sync/ meets it, _async/ not
+#: yet, so these ceilings are where the folders stand now, to be brought down
+#: to 1,200. They rose once, by what this release added to the clients on top
+#: of the rewrite (record_for, event polling, the weak reader and heartbeat that
+#: let a dropped client be collected); each later change may only lower them.
 BUDGET = 1200
-BUDGET_DIRS = {"_async": 1509, "_sync": 1277}
+BUDGET_DIRS = {"_async": 1379, "_sync": 1174}
 TRANSPORT_MODULES = {
     "_async/_transport.py": 400,
     "_async/_asyncio_transport.py": 400,

@@ -4,8 +4,9 @@
 :class:`ClientBase`. Everything that does not wait, lock or touch a socket lives
 here, so the two clients cannot drift: preparing and decoding a call, what a
 result teaches the client (camera statuses, recordings in progress), which
-handlers an event goes to, the flow that restores a connection after a
-reconnect, and the recording-status answer.
+handlers an event goes to, what the reader's frames lead to, what a dropped
+connection or a failed heartbeat ping leads to, the flow that restores a
+connection after a reconnect, and the recording-status answer.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ import time
 import uuid
 import warnings
 import weakref
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Final, TypedDict, TypeVar
 
 import attrs
 
 from . import _flows, _polling
 from ._boundary import blocks_running_loop, caller_stacklevel, is_async_callable, not_sync
 from ._events import CameraCache, EventFilter, HandlerRegistry, RecordingTracker
-from ._flows import Backoff, Call, Emit, Flow
+from ._flows import Authenticate, Backoff, Call, Emit, Flow
 from ._tls import Endpoint, resolve_endpoint, ssl_context_for
 from .config import (
     DEFAULT_AUTH_TYPE,
@@ -55,13 +56,14 @@ from .errors import (
 )
 from .methods import METHODS, MethodSpec
 from .models import CameraInfo, CameraList, FilePage, RecordingInfo
-from .protocol import Notification, RpcProtocol
+from .protocol import CallCompleted, Notification, PendingCall, RpcProtocol
 
 __all__ = ["ClientBase"]
 
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
 _Client = TypeVar("_Client", bound="ClientBase")
+_Stream = TypeVar("_Stream")
 
 #: How to give a credential: added to an authentication error when none is configured.
 CREDENTIAL_HINT: Final = (
@@ -81,6 +83,15 @@ CONNECTING: Final = "connecting"
 READY: Final = "ready"
 RECONNECTING: Final = "reconnecting"
 FAILED: Final = "failed"  # reconnecting gave up
+
+
+class TransportOptions(TypedDict):
+    """The settings both transports' ``connect()`` take, by keyword."""
+
+    ssl_context: ssl.SSLContext | None
+    verify_ssl: bool
+    max_size: int
+    open_timeout: float
 
 
 def _records_explicit_arguments(init: Callable[..., None]) -> Callable[..., None]:
@@ -155,6 +166,7 @@ class ClientBase:
     _explicit_arguments: frozenset[str]
     _workers: dict[Any, Any]
     _state: str
+    _failure: CameraServiceError | None
     _last_sent: float
     _last_received: float
 
@@ -277,6 +289,8 @@ class ClientBase:
         self.logger = logger
         self._transport: Any = None
         self._state = IDLE
+        self._failure = None  # why reconnecting gave up (state "failed")
+        self._last_sent = self._last_received = 0.0  # time.monotonic(), for the heartbeat
         self._auth_generation = 0  # re-authentications done
         self._setup()
 
@@ -587,6 +601,81 @@ class ClientBase:
             targets.extend((h, h, event) for h in self._handlers.handlers_for(method, event.params))
         return targets
 
+    def _make_stream(
+        self,
+        cls: Callable[[Any, EventFilter, int, float | None], _Stream],
+        names: tuple[str, ...],
+        device: str | None,
+        buffer: int | None,
+        timeout: float | None,
+    ) -> _Stream:
+        """A new event iterator for :meth:`events`' arguments, checked here."""
+        seconds = None if timeout is None else self._timeout(timeout)
+        return cls(self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds)
+
+    def _dispatch(self, event: Notification) -> None:
+        """Give ``event`` to the caches, the handlers and the iterators: each client does."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------- the connection's end
+
+    def _lost(self, transport: Any, exc: ConnectionError) -> None:
+        """The connection ``transport`` is over: each client fails its calls and reconnects."""
+        raise NotImplementedError
+
+    def _abort(self, exc: ConnectionError) -> None:
+        """End the current connection (if any) with ``exc``, as if it had dropped."""
+        transport = self._transport
+        if transport is not None:
+            self._lost(transport, exc)
+
+    def _state_after_loss(self, exc: ConnectionError) -> str:
+        """The state once an established connection dropped with ``exc``.
+
+        Reconnecting; or, with ``reconnect`` off, failed (``exc`` kept as the
+        failure that calls report).
+        """
+        if self._settings.reconnect:
+            return RECONNECTING
+        self._failure = exc
+        return FAILED
+
+    def _loss_event(self, exc: ConnectionError) -> Notification:
+        """Log the drop of an established connection; the ``sdk.connection_lost`` event."""
+        logger.warning("connection to %s lost: %s", self.url, exc.message)
+        return make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message})
+
+    def _reconnected_event(self) -> Notification:
+        """Log a reconnect (``_reconnects`` counted); the ``sdk.reconnected`` event."""
+        logger.info("reconnected to %s", self.url)
+        return make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects})
+
+    # ------------------------------------------------------- what the reader found
+
+    def _deliver(self, events: Iterable[Any]) -> None:
+        """Act on what the core reported for received frames (the sync client: no lock held).
+
+        A completed call wakes its caller; a notification is dispatched; anything
+        else is a protocol violation, logged.
+        """
+        for event in events:
+            if type(event) is CallCompleted:
+                waiter = event.call.waiter
+                if waiter is not None:
+                    waiter.set()
+            elif type(event) is Notification:
+                self._dispatch(event)
+            else:
+                logger.warning("protocol violation from %s: %r", self.url, event)
+
+    @staticmethod
+    def _wake(calls: Iterable[PendingCall]) -> None:
+        """Wake the callers of ``calls``, which just ended (failed with the connection)."""
+        for call in calls:
+            waiter = call.waiter
+            if waiter is not None:
+                waiter.set()
+
     # ------------------------------------------------------- what we learn
 
     def _observe_notification(self, event: Notification) -> None:
@@ -621,6 +710,33 @@ class ClientBase:
         return info if isinstance(info, RecordingInfo) else None
 
     # ------------------------------------------------------------ calls
+
+    def _transport_options(self) -> TransportOptions:
+        """How to open a connection (``Transport.connect(endpoint, **options)``)."""
+        s = self._settings
+        return TransportOptions(
+            ssl_context=s.ssl_context,
+            verify_ssl=s.verify_ssl,
+            max_size=s.max_message_size,
+            open_timeout=s.open_timeout,
+        )
+
+    def _start_authenticate(self, op: Authenticate) -> tuple[PendingCall, float]:
+        """Register ``op``'s ``authenticate`` call with the core: the call and its timeout."""
+        seconds = self._timeout(op.timeout)
+        call = self._protocol.start_authenticate(
+            op.token,
+            op.auth_type,  # type: ignore[arg-type]
+            timeout=seconds,
+        )
+        return call, seconds
+
+    def _token_provider(self) -> TokenProvider:
+        """The token provider, which the flows ask only when one is set."""
+        provider = self._settings.token_provider
+        if provider is None:  # pragma: no cover - the flows only ask when one is set
+            raise AuthenticationError("no token provider", method="authenticate")
+        return provider
 
     @staticmethod
     def _provider_failed(exc: BaseException) -> AuthenticationError:
@@ -735,6 +851,28 @@ class ClientBase:
             return math.inf
         wait = self._heartbeat_wait(time.monotonic(), self._last_sent, self._last_received)
         return max(wait, 0.0)
+
+    def _ping_failed(self, transport: Any, exc: CameraServiceError) -> float:
+        """A heartbeat ping on ``transport`` failed: the seconds to wait before the next.
+
+        No reply in time ends the connection (0: the next ping when due, once
+        reconnected); any other failure waits an interval.
+        """
+        if isinstance(exc, CallTimeoutError):
+            if transport is not None:
+                self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
+            return 0.0
+        logger.debug("heartbeat ping failed: %s", exc)
+        return self._settings.heartbeat_interval or 0.0
+
+    @staticmethod
+    def _shared_outcome(exc: BaseException, interrupted: str) -> CameraServiceError:
+        """What a ``connect()`` that ended with ``exc`` tells those waiting for it.
+
+        Its error, or :class:`ClientClosedError` (``interrupted``) when it was
+        cancelled or interrupted.
+        """
+        return exc if isinstance(exc, CameraServiceError) else ClientClosedError(interrupted)
 
     @staticmethod
     def _gave_up_event(exc: CameraServiceError) -> Notification:

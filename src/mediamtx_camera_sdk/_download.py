@@ -1,24 +1,29 @@
-"""File downloads, the parts both clients share: URL, credentials, checks, atomic files.
+"""File downloads, for both clients: URL, credentials, checks, atomic files, streaming.
 
-The HTTP request itself is the client's (``httpx.AsyncClient`` or
-``httpx.Client``); everything decided about a download is here: which URL,
+Everything decided about a download is in :class:`DownloadPlan`: which URL,
 which header carries the credential, what each HTTP status means, and the
-temporary-file-then-rename discipline that leaves no half file behind.
+temporary-file-then-rename discipline that leaves no half file behind. The
+HTTP streaming is here too, once blocking (:func:`stream_to_file`,
+``httpx.Client``) and once async (:func:`astream_to_file`,
+``httpx.AsyncClient``); httpx (and anyio) are imported only when a download
+runs, so the clients import without them loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import secrets
 import ssl
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 import attrs
 
+from ._boundary import discard_awaitable, not_sync
 from ._tls import ssl_context_for
 from .errors import (
     AuthenticationError,
@@ -32,9 +37,11 @@ from .errors import (
 if TYPE_CHECKING:
     from ._base import ClientBase
 
-__all__ = ["DownloadPlan"]
+__all__ = ["DownloadPlan", "astream_to_file", "stream_to_file"]
 
 CHUNK_SIZE: Final = 64 * 1024
+#: The progress callback: (bytes so far, total or None); async ones only with ``astream_to_file``.
+Progress = Callable[[int, int | None], Any]
 _KINDS: Final = frozenset({"recordings", "snapshots"})
 
 
@@ -212,3 +219,96 @@ class DownloadPlan:
     def transport_error(self, exc: BaseException) -> ConnectionError:
         """The SDK error for an HTTP library failure (never the library's own)."""
         return ConnectionError(f"download failed: {type(exc).__name__}: {exc}", method=self.method)
+
+
+def stream_to_file(
+    plan: DownloadPlan, credential: str | None, timeout: float, progress: Progress | None
+) -> str:
+    """Download ``plan``'s file, blocking (``httpx.Client``); returns the path.
+
+    Raises:
+        InvalidParamsError: ``progress`` returned an awaitable (nothing can await it).
+        ConnectionError: the download failed (an HTTP library error, or a short body).
+    """
+    import httpx
+
+    try:
+        with (
+            httpx.Client(verify=plan.verify, timeout=httpx.Timeout(timeout)) as http,
+            http.stream("GET", plan.url, headers=plan.headers(credential)) as response,
+        ):
+            plan.check_status(response.status_code)
+            total = plan.content_length(response.headers.get("content-length"))
+            with plan.open_temp() as out:
+                done = 0
+                for chunk in response.iter_bytes(plan.chunk_size):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        result = progress(done, total)
+                        if inspect.isawaitable(result):
+                            discard_awaitable(result)
+                            raise not_sync("the progress callback", "progress")
+                plan.finish(out, done, total)
+    except httpx.HTTPError as exc:
+        raise plan.transport_error(exc) from exc
+    return plan.path
+
+
+async def astream_to_file(
+    plan: DownloadPlan, credential: str | None, timeout: float, progress: Progress | None
+) -> str:
+    """Download ``plan``'s file (``httpx.AsyncClient``); returns the path.
+
+    ``progress`` may be a coroutine function: its result is awaited.
+
+    Raises:
+        ConnectionError: the download failed (an HTTP library error, or a short body).
+    """
+    import httpx
+
+    try:
+        async with (
+            httpx.AsyncClient(verify=plan.verify, timeout=httpx.Timeout(timeout)) as http,
+            http.stream("GET", plan.url, headers=plan.headers(credential)) as response,
+        ):
+            plan.check_status(response.status_code)
+            total = plan.content_length(response.headers.get("content-length"))
+            with plan.open_temp() as out:
+                done = 0
+                chunks = response.aiter_bytes(plan.chunk_size)
+                try:
+                    async for chunk in chunks:
+                        out.write(chunk)
+                        done += len(chunk)
+                        if progress is not None:
+                            result = progress(done, total)
+                            if inspect.isawaitable(result):
+                                await result
+                except BaseException:
+                    await _abandon_body(response, chunks)
+                    raise
+                plan.finish(out, done, total)
+    except httpx.HTTPError as exc:
+        raise plan.transport_error(exc) from exc
+    return plan.path
+
+
+async def _abandon_body(response: Any, chunks: AsyncIterator[bytes]) -> None:
+    """End an interrupted download's body iterator, so that no async generator leaks.
+
+    httpx's body iterator is a chain of async generators; left suspended, they are
+    garbage collected unexhausted, which trio reports as a ResourceWarning per
+    generator (encode/httpx#3686). Once the response is closed the next read fails
+    at once, and that failure runs every generator of the chain to its end.
+    """
+    import anyio
+    import httpx
+
+    with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+        await response.aclose()
+        try:
+            async for _ in chunks:
+                pass
+        except (httpx.HTTPError, httpx.StreamError):
+            pass  # expected: the stream was closed just above

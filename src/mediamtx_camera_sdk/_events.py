@@ -3,22 +3,31 @@
 Nothing here waits or locks: the async client wraps an :class:`EventBuffer` with an
 anyio event, the sync client with a ``threading.Condition``. Handler *invocation*
 (tasks or threads) is the clients' job; deciding *which* handlers get *what* is here.
+:class:`EventStreamBase` and :class:`HandlerQueue` hold what both clients' event
+iterators and handler workers share; each client adds only its wake-up (through
+``_guard`` and ``_wake``) and the waiting itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Final
 
+from ._flows import EVENT_DROPPED
 from .errors import ValidationError
+from .protocol import Notification
 
 __all__ = [
     "HANDLER_DROP",
     "CameraCache",
     "EventBuffer",
     "EventFilter",
+    "EventStreamBase",
+    "HandlerQueue",
     "HandlerRegistry",
     "RecordingTracker",
     "handler_queue",
@@ -130,6 +139,86 @@ HANDLER_DROP: Final = object()
 def handler_queue(maxlen: int) -> EventBuffer:
     """The bounded queue of one handler: (handler, argument) items, oldest dropped first."""
     return EventBuffer(maxlen, lambda count: HANDLER_DROP)
+
+
+def _dropped_marker(count: int) -> Notification:
+    """The ``sdk.events_dropped`` event an iterator gets where it lost ``count`` events."""
+    return Notification(EVENT_DROPPED, {"count": count})
+
+
+class EventStreamBase:
+    """What both clients' event iterators share: the filter, the buffer, the end.
+
+    Each flavour adds its wake-up: ``_guard`` (held around the buffer: nothing
+    in the async client, whose tasks share one thread; the condition its
+    consumers wait on in the sync client), :meth:`_wake`, and the iteration.
+    """
+
+    _guard: AbstractContextManager[Any] = contextlib.nullcontext()
+
+    def __init__(self, client: Any, flt: EventFilter, maxlen: int, timeout: float | None) -> None:
+        self._client = client
+        self._filter = flt
+        self._timeout = timeout
+        self._buffer = EventBuffer(maxlen, _dropped_marker)
+        self._ended = False
+        self._start()
+
+    @property
+    def dropped(self) -> int:
+        """How many events were dropped because this consumer fell behind."""
+        return self._buffer.dropped
+
+    def _start(self) -> None:
+        """Make the flavour's wake-up (called by the constructor)."""
+
+    def _wake(self, everyone: bool) -> None:
+        """Wake a waiting consumer (``everyone``: all of them); ``_guard`` is held."""
+        raise NotImplementedError
+
+    def _push(self, event: Notification) -> None:
+        if self._filter.matches(event.method, event.params):
+            with self._guard:
+                self._buffer.push(event)
+                self._wake(False)
+
+    def _end(self) -> None:
+        with self._guard:
+            self._ended = True
+            self._wake(True)
+
+
+class HandlerQueue:
+    """What both clients' handler workers share: one handler's queue, and retiring.
+
+    Each worker (a task or a thread) adds its wake-up, as :class:`EventStreamBase`
+    does, and runs the queued (handler, argument) items in order.
+    """
+
+    _guard: AbstractContextManager[Any] = contextlib.nullcontext()
+
+    def __init__(self, maxlen: int) -> None:
+        self.queue = handler_queue(maxlen)
+        self.retired = False  # off(): end once the queued events are done
+        self._start()
+
+    def _start(self) -> None:
+        """Make the worker's wake-up (called by the constructor)."""
+
+    def _wake(self) -> None:
+        """Wake the worker; ``_guard`` is held."""
+        raise NotImplementedError
+
+    def push(self, handler: Callable[..., Any], argument: Any) -> None:
+        with self._guard:
+            self.queue.push((handler, argument))
+            self._wake()
+
+    def retire(self) -> None:
+        """End the worker once the queued events are done."""
+        with self._guard:
+            self.retired = True
+            self._wake()
 
 
 class HandlerRegistry:

@@ -27,21 +27,19 @@ from typing import Any, Literal, TypeVar
 import anyio
 
 from .. import _flows
-from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
+from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args
 from .._boundary import is_async_callable, raises_here
-from .._download import DownloadPlan
-from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
+from .._download import DownloadPlan, astream_to_file
+from .._events import HANDLER_DROP, EventStreamBase, HandlerQueue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
-    AuthenticationError,
-    CallTimeoutError,
     CameraServiceError,
     ClientClosedError,
     ConnectionError,
 )
 from ..methods import MethodSpec
 from ..models import FileInfo, HasDevicePath, RecordingInfo
-from ..protocol import CallCompleted, Notification, PendingCall
+from ..protocol import Notification, PendingCall
 from ._api import AsyncApi
 from ._tasks import TaskRunner
 from ._transport import AsyncTransport
@@ -55,7 +53,7 @@ T = TypeVar("T")
 HANDLER_THREADS = 4
 
 
-class EventStream:
+class EventStream(EventStreamBase):
     """An async iterator over the client's events (``async for event in client.events()``).
 
     Buffered (``client.settings.event_buffer`` events by default): when the
@@ -66,29 +64,10 @@ class EventStream:
     stream's ``timeout`` seconds (if it has one). Usable as ``async with``.
     """
 
-    def __init__(
-        self, client: CameraClient, flt: EventFilter, maxlen: int, timeout: float | None
-    ) -> None:
-        self._client = client
-        self._filter = flt
-        self._timeout = timeout
-        self._buffer = EventBuffer(maxlen, lambda n: make_event(_flows.EVENT_DROPPED, {"count": n}))
-        self._wakeup: anyio.Event | None = None
-        self._ended = False
+    _client: CameraClient
+    _wakeup: anyio.Event | None = None  # made by each wait
 
-    @property
-    def dropped(self) -> int:
-        """How many events were dropped because this consumer fell behind."""
-        return self._buffer.dropped
-
-    def _push(self, event: Notification) -> None:
-        if self._filter.matches(event.method, event.params):
-            self._buffer.push(event)
-            if self._wakeup is not None:
-                self._wakeup.set()
-
-    def _end(self) -> None:
-        self._ended = True
+    def _wake(self, everyone: bool) -> None:
         if self._wakeup is not None:
             self._wakeup.set()
 
@@ -125,7 +104,7 @@ class EventStream:
         await self.aclose()
 
 
-class _HandlerWorker:
+class _HandlerWorker(HandlerQueue):
     """Runs one handler's events in order, off the reader (a slow handler delays only itself).
 
     A plain-function handler runs in a worker thread, under the client's own
@@ -134,17 +113,11 @@ class _HandlerWorker:
     """
 
     def __init__(self, maxlen: int, limiter: anyio.CapacityLimiter) -> None:
-        self.queue = handler_queue(maxlen)
+        super().__init__(maxlen)
         self.wakeup = anyio.Event()
         self.limiter = limiter
-        self.retired = False  # off(): end once the queued events are done
 
-    def push(self, handler: Callable[..., Any], argument: Any) -> None:
-        self.queue.push((handler, argument))
-        self.wakeup.set()
-
-    def retire(self) -> None:
-        self.retired = True
+    def _wake(self) -> None:
         self.wakeup.set()
 
     async def run(self) -> None:
@@ -174,25 +147,6 @@ class _HandlerWorker:
                 logger.exception("event handler %r raised", handler)
 
 
-async def _abandon_body(response: Any, chunks: AsyncIterator[bytes]) -> None:
-    """End an interrupted download's body iterator, so that no async generator leaks.
-
-    httpx's body iterator is a chain of async generators; left suspended, they are
-    garbage collected unexhausted, which trio reports as a ResourceWarning per
-    generator (encode/httpx#3686). Once the response is closed the next read fails
-    at once, and that failure runs every generator of the chain to its end.
-    """
-    import httpx
-
-    with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-        await response.aclose()
-        try:
-            async for _ in chunks:
-                pass
-        except (httpx.HTTPError, httpx.StreamError):
-            pass  # expected: the stream was closed just above
-
-
 class CameraClient(AsyncApi, ClientBase):
     """The async client of the MediaMTX Camera Service (asyncio and trio, through anyio).
 
@@ -201,8 +155,6 @@ class CameraClient(AsyncApi, ClientBase):
     """
 
     def _setup(self) -> None:
-        self._state = IDLE
-        self._failure: CameraServiceError | None = None
         self._transport: AsyncTransport | None = None
         self._tasks: TaskRunner | None = None
         self._state_changed: anyio.Event | None = None
@@ -213,8 +165,6 @@ class CameraClient(AsyncApi, ClientBase):
         # Threads for plain-function handlers: the client's own (made in connect()).
         self._handler_limiter: Any = None
         self._streams: set[EventStream] = set()
-        self._last_sent = 0.0
-        self._last_received = 0.0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -267,10 +217,8 @@ class CameraClient(AsyncApi, ClientBase):
         try:
             await self._drive(self._connect_flow(reconnecting=False))
         except BaseException as exc:
-            self._connect_error = (
-                exc
-                if isinstance(exc, CameraServiceError)
-                else ClientClosedError("the connect() being waited for was cancelled")
+            self._connect_error = self._shared_outcome(
+                exc, "the connect() being waited for was cancelled"
             )
             await self._shutdown(exc)
             raise
@@ -290,14 +238,10 @@ class CameraClient(AsyncApi, ClientBase):
         Pending calls fail with :class:`ConnectionClosedError`; event iterators end.
         Safe to call more than once.
         """
-        if self._tasks is None:
-            self._closed = True
-            for stream in list(self._streams):
-                stream._end()
-            self._streams.clear()
-            return
+        connected = self._tasks is not None
         await self._shutdown(None)
-        logger.info("disconnected from %s", self.url)
+        if connected:
+            logger.info("disconnected from %s", self.url)
 
     async def close(self) -> None:
         """Alias of :meth:`disconnect`."""
@@ -328,11 +272,8 @@ class CameraClient(AsyncApi, ClientBase):
             self._state_changed = anyio.Event()
 
     def _fail_pending(self, cause: BaseException | None) -> None:
-        if not self._protocol.connected:
-            return
-        for call in self._protocol.connection_lost(cause):
-            if call.waiter is not None:
-                call.waiter.set()
+        if self._protocol.connected:
+            self._wake(self._protocol.connection_lost(cause))
 
     # ------------------------------------------------------------ the driver
 
@@ -378,14 +319,7 @@ class CameraClient(AsyncApi, ClientBase):
         raise TypeError(f"unknown flow operation {op!r}")  # pragma: no cover
 
     async def _open(self) -> None:
-        s = self._settings
-        transport = await AsyncTransport.connect(
-            self._endpoint,
-            ssl_context=s.ssl_context,
-            verify_ssl=s.verify_ssl,
-            max_size=s.max_message_size,
-            open_timeout=s.open_timeout,
-        )
+        transport = await AsyncTransport.connect(self._endpoint, **self._transport_options())
         if self._closed or self._tasks is None:
             await transport.aclose()
             raise ClientClosedError("the client was disconnected while connecting")
@@ -395,18 +329,11 @@ class CameraClient(AsyncApi, ClientBase):
         self._tasks.start_soon(_reader, weakref.ref(self), transport)
 
     async def _authenticate(self, op: Authenticate) -> Any:
-        seconds = self._timeout(op.timeout)
-        call = self._protocol.start_authenticate(
-            op.token,
-            op.auth_type,  # type: ignore[arg-type]
-            timeout=seconds,
-        )
+        call, seconds = self._start_authenticate(op)
         return await self._await_call(call, anyio.current_time() + seconds)
 
     async def _fetch_token(self) -> str:
-        provider = self._settings.token_provider
-        if provider is None:  # pragma: no cover - the flows only ask when one is set
-            raise AuthenticationError("no token provider", method="authenticate")
+        provider = self._token_provider()
         try:
             token = provider()
             if inspect.isawaitable(token):
@@ -515,20 +442,7 @@ class CameraClient(AsyncApi, ClientBase):
         self._last_received = time.monotonic()
         protocol = self._protocol
         for frame in frames:
-            for event in protocol.receive_text(frame):
-                if type(event) is CallCompleted:
-                    waiter = event.call.waiter
-                    if waiter is not None:
-                        waiter.set()
-                elif type(event) is Notification:
-                    self._dispatch(event)
-                else:
-                    logger.warning("protocol violation from %s: %r", self.url, event)
-
-    def _abort(self, exc: ConnectionError) -> None:
-        transport = self._transport
-        if transport is not None:
-            self._lost(transport, exc)
+            self._deliver(protocol.receive_text(frame))
 
     def _lost(self, transport: AsyncTransport, exc: ConnectionError) -> None:
         """The connection ``transport`` is over: fail its calls, tell the app, reconnect."""
@@ -544,14 +458,10 @@ class CameraClient(AsyncApi, ClientBase):
             return
         if not established:
             return  # a connect flow is running: it retries by itself
-        logger.warning("connection to %s lost: %s", self.url, exc.message)
-        self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
-        if self._settings.reconnect:
-            self._set_state(RECONNECTING)
+        self._dispatch(self._loss_event(exc))
+        self._set_state(self._state_after_loss(exc))
+        if self._state == RECONNECTING:
             tasks.start_soon(self._reconnect)
-        else:
-            self._failure = exc
-            self._set_state(FAILED)
 
     async def _reconnect(self) -> None:
         try:
@@ -565,20 +475,15 @@ class CameraClient(AsyncApi, ClientBase):
             return
         self._reconnects += 1
         self._set_state(READY)
-        logger.info("reconnected to %s", self.url)
-        self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
+        self._dispatch(self._reconnected_event())
 
     async def _heartbeat_ping(self) -> float:
         """One heartbeat ping; returns the seconds to wait before the next (0: as due)."""
         transport = self._transport
         try:
             await self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
-        except CallTimeoutError:
-            if transport is not None:
-                self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
         except CameraServiceError as exc:
-            logger.debug("heartbeat ping failed: %s", exc)
-            return self._settings.heartbeat_interval or 0.0
+            return self._ping_failed(transport, exc)
         return 0.0
 
     def _connected_at_collection(self) -> bool:
@@ -626,10 +531,7 @@ class CameraClient(AsyncApi, ClientBase):
             InvalidParamsError: a name is not a non-empty string, or ``timeout``
                 is not a positive number.
         """
-        seconds = None if timeout is None else self._timeout(timeout)
-        stream = EventStream(
-            self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds
-        )
+        stream = self._make_stream(EventStream, names, device, buffer, timeout)
         if self._closed:
             stream._end()
         else:
@@ -697,17 +599,13 @@ class CameraClient(AsyncApi, ClientBase):
 
     async def _iter_files(self, method: str, page_size: int | None) -> AsyncIterator[FileInfo]:
         limit = self._page_size(page_size)
+        list_page = getattr(self, method)
         offset: int | None = 0
         while offset is not None:
-            page = await self._list_page(method, limit, offset)
+            page = await list_page(limit=limit, offset=offset)
             for item in page.files:
                 yield item
             offset = self._next_offset(page, offset)
-
-    async def _list_page(self, method: str, limit: int, offset: int) -> Any:
-        if method == "list_recordings":
-            return await self.list_recordings(limit=limit, offset=offset)
-        return await self.list_snapshots(limit=limit, offset=offset)
 
     async def download_recording(
         self,
@@ -744,37 +642,9 @@ class CameraClient(AsyncApi, ClientBase):
         dest: str | os.PathLike[str],
         progress: Callable[[int, int | None], Any] | None,
     ) -> str:
-        import httpx
-
         plan = DownloadPlan.make(self, kind, filename, dest)
         token = await self._current_credential()
-        try:
-            async with (
-                httpx.AsyncClient(
-                    verify=plan.verify, timeout=httpx.Timeout(self._settings.timeout)
-                ) as http,
-                http.stream("GET", plan.url, headers=plan.headers(token)) as response,
-            ):
-                plan.check_status(response.status_code)
-                total = plan.content_length(response.headers.get("content-length"))
-                with plan.open_temp() as out:
-                    done = 0
-                    chunks = response.aiter_bytes(plan.chunk_size)
-                    try:
-                        async for chunk in chunks:
-                            out.write(chunk)
-                            done += len(chunk)
-                            if progress is not None:
-                                result = progress(done, total)
-                                if inspect.isawaitable(result):
-                                    await result
-                    except BaseException:
-                        await _abandon_body(response, chunks)
-                        raise
-                    plan.finish(out, done, total)
-        except httpx.HTTPError as exc:
-            raise plan.transport_error(exc) from exc
-        return plan.path
+        return await astream_to_file(plan, token, self._settings.timeout, progress)
 
     async def _current_credential(self) -> str | None:
         if self._settings.token_provider is not None:

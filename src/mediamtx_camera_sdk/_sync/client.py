@@ -43,21 +43,19 @@ from types import TracebackType
 from typing import Any, Final, Literal, TypeVar
 
 from .. import _flows
-from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args, make_event
+from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args
 from .._boundary import discard_awaitable, not_sync, raises_here
-from .._download import DownloadPlan
-from .._events import HANDLER_DROP, EventBuffer, EventFilter, handler_queue
+from .._download import DownloadPlan, stream_to_file
+from .._events import HANDLER_DROP, EventStreamBase, HandlerQueue
 from .._flows import Authenticate, Call, Close, Emit, FetchToken, Flow, Open, Reauthenticate, Sleep
 from ..errors import (
-    AuthenticationError,
-    CallTimeoutError,
     CameraServiceError,
     ClientClosedError,
     ConnectionError,
 )
 from ..methods import MethodSpec
 from ..models import FileInfo, HasDevicePath, RecordingInfo
-from ..protocol import CallCompleted, Notification, PendingCall
+from ..protocol import Notification, PendingCall
 from ._api import SyncApi
 from ._transport import SyncTransport
 
@@ -89,7 +87,7 @@ class _Waiter:
         return self._lock.acquire(timeout=max(timeout, 0.0))
 
 
-class SyncEventStream:
+class SyncEventStream(EventStreamBase):
     """An iterator over the client's events (``for event in client.events()``).
 
     Buffered (``client.settings.event_buffer`` events by default): when the
@@ -100,31 +98,16 @@ class SyncEventStream:
     stream's ``timeout`` (if one was given). Usable as ``with``; thread-safe.
     """
 
-    def __init__(
-        self, client: SyncCameraClient, flt: EventFilter, maxlen: int, timeout: float | None
-    ) -> None:
-        self._client = client
-        self._filter = flt
-        self._timeout = timeout
-        self._buffer = EventBuffer(maxlen, lambda n: make_event(_flows.EVENT_DROPPED, {"count": n}))
-        self._cond = threading.Condition(threading.Lock())
-        self._ended = False
+    _client: SyncCameraClient
 
-    @property
-    def dropped(self) -> int:
-        """How many events were dropped because this consumer fell behind."""
-        return self._buffer.dropped
+    def _start(self) -> None:
+        self._guard = self._cond = threading.Condition(threading.Lock())
 
-    def _push(self, event: Notification) -> None:
-        if self._filter.matches(event.method, event.params):
-            with self._cond:
-                self._buffer.push(event)
-                self._cond.notify()
-
-    def _end(self) -> None:
-        with self._cond:
-            self._ended = True
+    def _wake(self, everyone: bool) -> None:
+        if everyone:
             self._cond.notify_all()
+        else:
+            self._cond.notify()
 
     def __iter__(self) -> SyncEventStream:
         return self
@@ -162,40 +145,30 @@ class SyncEventStream:
         self.close()
 
 
-class _HandlerWorker:
+class _HandlerWorker(HandlerQueue):
     """Runs one handler's events in order on its own thread (a slow handler delays only itself)."""
 
-    def __init__(self, maxlen: int) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._queue = handler_queue(maxlen)
+    def _start(self) -> None:
+        self._guard = self._cond = threading.Condition(threading.Lock())
         self._stopped = False
-        self._retired = False  # off(): end once the queued events are done
 
-    def push(self, handler: Callable[..., Any], argument: Any) -> None:
-        with self._cond:
-            self._queue.push((handler, argument))
-            self._cond.notify()
-
-    def retire(self) -> None:
-        """End the thread once the queued events are done."""
-        with self._cond:
-            self._retired = True
-            self._cond.notify()
+    def _wake(self) -> None:
+        self._cond.notify()
 
     def stop(self) -> None:
         """End the thread after the handler call in progress; queued events are dropped."""
         with self._cond:
             self._stopped = True
-            self._cond.notify()
+            self._wake()
 
     def run(self) -> None:
         while True:
             with self._cond:
-                while not self._stopped and not self._retired and not len(self._queue):
+                while not self._stopped and not self.retired and not len(self.queue):
                     self._cond.wait()
-                if self._stopped or (self._retired and not len(self._queue)):
+                if self._stopped or (self.retired and not len(self.queue)):
                     return
-                item = self._queue.pop()
+                item = self.queue.pop()
             if item is None or item is HANDLER_DROP:
                 continue
             handler, argument = item
@@ -234,8 +207,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         # for the connection and the heartbeat.
         self._lock = threading.Lock()
         self._state_changed = threading.Condition(self._lock)
-        self._state = IDLE
-        self._failure: CameraServiceError | None = None
         self._transport: SyncTransport | None = None
         self._running = False  # between connect() and disconnect()
         self._stop = threading.Event()  # set by disconnect(): background threads end
@@ -248,8 +219,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._dispatch_lock = threading.Lock()
         self._workers: dict[Any, _HandlerWorker] = {}
         self._streams: set[SyncEventStream] = set()
-        self._last_sent = 0.0
-        self._last_received = 0.0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -301,12 +270,9 @@ class SyncCameraClient(SyncApi, ClientBase):
             try:
                 self._drive(self._connect_flow(reconnecting=False))
             except BaseException as exc:
-                if isinstance(exc, CameraServiceError):
-                    self._connect_error = exc
-                else:
-                    self._connect_error = ClientClosedError(
-                        "the connect() waited for was interrupted"
-                    )
+                self._connect_error = self._shared_outcome(
+                    exc, "the connect() waited for was interrupted"
+                )
                 self._shutdown()
                 raise
             finally:
@@ -389,13 +355,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._threads.add(thread)
         return True
 
-    @staticmethod
-    def _wake(calls: list[PendingCall]) -> None:
-        for call in calls:
-            waiter = call.waiter
-            if waiter is not None:
-                waiter.set()
-
     # ------------------------------------------------------------ the driver
 
     def _drive(self, flow: Flow, gated: bool = False) -> Any:
@@ -413,14 +372,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                 value, error = None, exc
 
     def _op_open(self, op: Open, gated: bool) -> None:
-        s = self._settings
-        transport = SyncTransport.connect(
-            self._endpoint,
-            ssl_context=s.ssl_context,
-            verify_ssl=s.verify_ssl,
-            max_size=s.max_message_size,
-            open_timeout=s.open_timeout,
-        )
+        transport = SyncTransport.connect(self._endpoint, **self._transport_options())
         with self._lock:
             opened = self._running and not self._closed
             if opened:
@@ -440,17 +392,11 @@ class SyncCameraClient(SyncApi, ClientBase):
         return self._roundtrip(op.method, op.params, op.timeout, gated=gated)
 
     def _op_authenticate(self, op: Authenticate, gated: bool) -> Any:
-        seconds = self._timeout(op.timeout)
-        deadline = time.monotonic() + seconds
         with self._lock:
-            call = self._protocol.start_authenticate(
-                op.token,
-                op.auth_type,  # type: ignore[arg-type]
-                timeout=seconds,
-            )
+            call, seconds = self._start_authenticate(op)
             call.waiter = _Waiter()
             transport = self._transport
-        return self._await_call(call, transport, deadline)
+        return self._await_call(call, transport, time.monotonic() + seconds)
 
     def _op_reauthenticate(self, op: Reauthenticate, gated: bool) -> None:
         with self._reauth_lock:
@@ -469,9 +415,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._dispatch(op.event)
 
     def _fetch_token(self) -> str:
-        provider = self._settings.token_provider
-        if provider is None:  # pragma: no cover - the flows only ask when one is set
-            raise AuthenticationError("no token provider", method="authenticate")
+        provider = self._token_provider()
         try:
             token = provider()
         except Exception as exc:
@@ -563,18 +507,6 @@ class SyncCameraClient(SyncApi, ClientBase):
                 self._protocol.time_out(call)
         return call.outcome()
 
-    def _deliver(self, events: list[Any]) -> None:
-        """Act on what the core reported for received frames (no lock held)."""
-        for event in events:
-            if type(event) is CallCompleted:
-                waiter = event.call.waiter
-                if waiter is not None:
-                    waiter.set()
-            elif type(event) is Notification:
-                self._dispatch(event)
-            else:
-                logger.warning("protocol violation from %s: %r", self.url, event)
-
     # ------------------------------------------------------------ background threads
 
     def _take_frames(self, transport: SyncTransport, frames: list[str | bytes]) -> None:
@@ -587,11 +519,6 @@ class SyncCameraClient(SyncApi, ClientBase):
         self._last_received = time.monotonic()
         self._deliver(events)
 
-    def _abort(self, exc: ConnectionError) -> None:
-        transport = self._transport
-        if transport is not None:
-            self._lost(transport, exc)
-
     def _lost(self, transport: SyncTransport, exc: ConnectionError) -> None:
         """The connection ``transport`` is over: fail its calls, tell the app, reconnect."""
         with self._lock:
@@ -600,18 +527,14 @@ class SyncCameraClient(SyncApi, ClientBase):
             self._transport = None
             established = self._state == READY and self._running
             calls = self._protocol.connection_lost(exc) if self._protocol.connected else []
-            reconnect = established and self._settings.reconnect
-            if established and not reconnect:
-                self._failure = exc
-                self._set_state(FAILED)
-            elif reconnect:
-                self._set_state(RECONNECTING)
+            if established:
+                self._set_state(self._state_after_loss(exc))
+            reconnect = established and self._state == RECONNECTING
         self._wake(calls)
         if not established:
             transport.close()
             return  # closed by the caller, or a connect flow runs: it retries by itself
-        logger.warning("connection to %s lost: %s", self.url, exc.message)
-        self._dispatch(make_event(_flows.EVENT_CONNECTION_LOST, {"reason": exc.message}))
+        self._dispatch(self._loss_event(exc))
         if reconnect:
             with self._lock:
                 self._spawn("reconnect", self._reconnect)
@@ -641,20 +564,15 @@ class SyncCameraClient(SyncApi, ClientBase):
                 return
             self._reconnects += 1
             self._set_state(READY)
-        logger.info("reconnected to %s", self.url)
-        self._dispatch(make_event(_flows.EVENT_RECONNECTED, {"reconnects": self._reconnects}))
+        self._dispatch(self._reconnected_event())
 
     def _heartbeat_ping(self) -> float:
         """One heartbeat ping; returns the seconds to wait before the next (0: as due)."""
         transport = self._transport
         try:
             self._roundtrip("ping", None, self._settings.heartbeat_timeout, gated=False)
-        except CallTimeoutError:
-            if transport is not None:
-                self._lost(transport, ConnectionError("heartbeat: no reply to ping in time"))
         except CameraServiceError as exc:
-            logger.debug("heartbeat ping failed: %s", exc)
-            return self._settings.heartbeat_interval or 0.0
+            return self._ping_failed(transport, exc)
         return 0.0
 
     def _connected_at_collection(self) -> bool:
@@ -710,10 +628,7 @@ class SyncCameraClient(SyncApi, ClientBase):
             InvalidParamsError: a name is not a non-empty string, or ``timeout``
                 is not a positive number.
         """
-        seconds = None if timeout is None else self._timeout(timeout)
-        stream = SyncEventStream(
-            self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds
-        )
+        stream = self._make_stream(SyncEventStream, names, device, buffer, timeout)
         with self._dispatch_lock:
             if self._closed:
                 stream._end()
@@ -821,33 +736,9 @@ class SyncCameraClient(SyncApi, ClientBase):
         dest: str | os.PathLike[str],
         progress: Callable[[int, int | None], Any] | None,
     ) -> str:
-        import httpx
-
         plan = DownloadPlan.make(self, kind, filename, dest)
         token = self._current_credential()
-        try:
-            with (
-                httpx.Client(
-                    verify=plan.verify, timeout=httpx.Timeout(self._settings.timeout)
-                ) as http,
-                http.stream("GET", plan.url, headers=plan.headers(token)) as response,
-            ):
-                plan.check_status(response.status_code)
-                total = plan.content_length(response.headers.get("content-length"))
-                with plan.open_temp() as out:
-                    done = 0
-                    for chunk in response.iter_bytes(plan.chunk_size):
-                        out.write(chunk)
-                        done += len(chunk)
-                        if progress is not None:
-                            result = progress(done, total)
-                            if inspect.isawaitable(result):
-                                discard_awaitable(result)
-                                raise not_sync("the progress callback", "progress")
-                    plan.finish(out, done, total)
-        except httpx.HTTPError as exc:
-            raise plan.transport_error(exc) from exc
-        return plan.path
+        return stream_to_file(plan, token, self._settings.timeout, progress)
 
     def _current_credential(self) -> str | None:
         if self._settings.token_provider is not None:
