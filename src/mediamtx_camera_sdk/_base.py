@@ -115,6 +115,34 @@ _CALL_GENERATION: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextV
 )
 
 
+def weak_deliver(ref: Callable[[], Any], transport: Any) -> Callable[[list[str | bytes]], None]:
+    """What a connection's reader hands frames to: the client, while it exists (held weakly)."""
+
+    def deliver(frames: list[str | bytes]) -> None:
+        client = ref()
+        if client is not None:
+            client._take_frames(transport, frames)
+
+    return deliver
+
+
+def reader_ended(ref: Callable[[], Any], transport: Any, exc: Exception) -> None:
+    """A connection's reader stopped with ``exc``: tell the client (if it still exists)."""
+    if isinstance(exc, ConnectionError):
+        error = exc
+    else:  # a bug: fail loudly in the log, recover the connection
+        logger.error("reader failed", exc_info=exc)
+        error = ConnectionError(f"reader failed: {exc!r}")
+    client = ref()
+    try:
+        if client is not None:
+            client._lost(transport, error)
+    finally:
+        # The error's traceback holds the reader's frames: keep the client out
+        # of that cycle, or it would live on until the next collection.
+        del client, error, exc
+
+
 def make_event(
     method: str, params: Mapping[str, Any], *, synthesized: bool = False
 ) -> Notification:

@@ -27,7 +27,17 @@ from typing import Any, Literal, TypeVar
 import anyio
 
 from .. import _flows
-from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args
+from .._base import (
+    CONNECTING,
+    FAILED,
+    IDLE,
+    READY,
+    RECONNECTING,
+    ClientBase,
+    call_args,
+    reader_ended,
+    weak_deliver,
+)
 from .._boundary import is_async_callable, raises_here
 from .._download import DownloadPlan, astream_to_file
 from .._events import HANDLER_DROP, EventStreamBase, HandlerQueue
@@ -659,28 +669,10 @@ class CameraClient(AsyncApi, ClientBase):
 async def _reader(ref: weakref.ref[CameraClient], transport: AsyncTransport) -> None:
     """The connection's one reader: every reply and notification comes through here."""
 
-    def deliver(frames: list[str | bytes]) -> None:
-        client = ref()
-        if client is not None:
-            client._take_frames(transport, frames)
-
     try:
-        await transport.run(deliver)
-    except ConnectionError as exc:
-        error = exc
-    except anyio.get_cancelled_exc_class():
-        raise
-    except Exception as exc:  # a bug: fail loudly in the log, recover the connection
-        logger.exception("reader failed")
-        error = ConnectionError(f"reader failed: {exc!r}")
-    client = ref()
-    try:
-        if client is not None:
-            client._lost(transport, error)
-    finally:
-        # The error's traceback holds this frame: drop the client from it, or
-        # the client would live on in that cycle until the next collection.
-        del client, error
+        await transport.run(weak_deliver(ref, transport))
+    except Exception as exc:
+        reader_ended(ref, transport, exc)
 
 
 async def _heartbeat(ref: weakref.ref[CameraClient]) -> None:

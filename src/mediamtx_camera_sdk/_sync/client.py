@@ -43,7 +43,17 @@ from types import TracebackType
 from typing import Any, Final, Literal, TypeVar
 
 from .. import _flows
-from .._base import CONNECTING, FAILED, IDLE, READY, RECONNECTING, ClientBase, call_args
+from .._base import (
+    CONNECTING,
+    FAILED,
+    IDLE,
+    READY,
+    RECONNECTING,
+    ClientBase,
+    call_args,
+    reader_ended,
+    weak_deliver,
+)
 from .._boundary import discard_awaitable, not_sync, raises_here
 from .._download import DownloadPlan, stream_to_file
 from .._events import HANDLER_DROP, EventStreamBase, HandlerQueue
@@ -753,26 +763,10 @@ class SyncCameraClient(SyncApi, ClientBase):
 def _reader(ref: weakref.ref[SyncCameraClient], transport: SyncTransport) -> None:
     """The connection's one reader (a thread): every reply and notification comes through here."""
 
-    def deliver(frames: list[str | bytes]) -> None:
-        client = ref()
-        if client is not None:
-            client._take_frames(transport, frames)
-
     try:
-        transport.run(deliver)
-    except ConnectionError as exc:
-        error = exc
-    except Exception as exc:  # a bug: fail loudly in the log, recover the connection
-        logger.exception("reader failed")
-        error = ConnectionError(f"reader failed: {exc!r}")
-    client = ref()
-    try:
-        if client is not None:
-            client._lost(transport, error)
-    finally:
-        # The error's traceback holds this frame: drop the client from it, or
-        # the client would live on in that cycle until the next collection.
-        del client, error
+        transport.run(weak_deliver(ref, transport))
+    except Exception as exc:
+        reader_ended(ref, transport, exc)
 
 
 def _heartbeat(ref: weakref.ref[SyncCameraClient], stop: threading.Event) -> None:
