@@ -164,3 +164,45 @@ async def test_connect_starts_over_after_the_client_gave_up(
         assert await call("ping") == "pong"
     finally:
         await call("disconnect")
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_handlers_run_under_a_bare_event_loop(camera_service: Any, backend: str) -> None:
+    """Outside the test runner (``asyncio.run`` in a fresh thread, nothing set up
+    for anyio beforehand) the first notification still starts its handler."""
+    seen: list[tuple[str, str]] = []
+    failures: list[BaseException] = []
+
+    async def main() -> None:
+        client = CameraClient(url=camera_service.url, auth_token=camera_service.token())
+        done = anyio.Event()
+
+        async def on_camera(info: Any) -> None:
+            seen.append((info.device_path, info.status))
+            done.set()
+
+        client.on_camera_status_update = on_camera
+        async with client:
+            camera_service.unplug_camera(camera_service.devices[1])
+            with anyio.fail_after(10):
+                await done.wait()
+
+    def run() -> None:
+        try:
+            if backend == "asyncio":
+                import asyncio
+
+                asyncio.run(main())
+            else:
+                import trio
+
+                trio.run(main)
+        except BaseException as exc:  # reported to the test thread below
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert failures == []
+    assert seen == [(camera_service.devices[1], "DISCONNECTED")]

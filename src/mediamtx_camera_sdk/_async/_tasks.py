@@ -17,6 +17,7 @@ whole program.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -32,31 +33,43 @@ logger = logging.getLogger("mediamtx_camera_sdk")
 
 
 class _Entry:
-    """One task: its cancel scope (cancellable before the task starts), its end, its id."""
+    """One task: its cancel scope, its end, its id.
 
-    __slots__ = ("done", "handle", "scope", "task_id")
+    Made where no task may be running (an asyncio protocol callback), so the
+    cancel scope is entered by the task itself; a cancel that comes first is
+    remembered and applied there.
+    """
 
-    def __init__(self) -> None:
-        self.scope = anyio.CancelScope()
-        self.done = anyio.Event()
+    __slots__ = ("cancelled", "done", "handle", "scope", "task_id")
+
+    def __init__(self, done: Any) -> None:
+        self.cancelled = False
+        self.scope: anyio.CancelScope | None = None
+        self.done = done
         self.task_id: int | None = None
         self.handle: object = None  # asyncio keeps only weak references to its tasks
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.scope is not None:
+            self.scope.cancel()
 
 
 class TaskRunner:
     """Starts and stops a client's background tasks; create it inside the event loop."""
 
     def __init__(self) -> None:
-        self._asyncio = running_on_asyncio()
-        if self._asyncio:
-            import asyncio
-
-            self._loop: Any = asyncio.get_running_loop()
-            self._call_soon: Callable[..., Any] = self._loop.call_soon_threadsafe
+        #: The asyncio event loop, or None on trio.
+        self.loop: asyncio.AbstractEventLoop | None = None
+        if running_on_asyncio():
+            self.loop = asyncio.get_running_loop()
+            self._call_soon: Callable[..., Any] = self.loop.call_soon_threadsafe
+            self.new_event: Callable[[], Any] = asyncio.Event
         else:
             import trio
 
             self._call_soon = trio.lowlevel.current_trio_token().run_sync_soon
+            self.new_event = trio.Event
         self._tasks: set[_Entry] = set()
         self._cleanups: set[_Entry] = set()
         self._closed = False
@@ -82,7 +95,7 @@ class TaskRunner:
         def cancel() -> None:
             self._closed = True
             for entry in list(self._tasks):
-                entry.scope.cancel()
+                entry.cancel()
 
         with contextlib.suppress(RuntimeError):  # the loop is closed: nothing runs any more
             self._call_soon(cancel)
@@ -90,11 +103,11 @@ class TaskRunner:
     def _spawn(
         self, group: set[_Entry], func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]
     ) -> None:
-        entry = _Entry()
+        entry = _Entry(self.new_event())
         group.add(entry)
         name = getattr(func, "__qualname__", repr(func))
-        if self._asyncio:
-            entry.handle = self._loop.create_task(self._run(group, entry, func, args), name=name)
+        if self.loop is not None:
+            entry.handle = self.loop.create_task(self._run(group, entry, func, args), name=name)
         else:
             import trio
 
@@ -108,6 +121,9 @@ class TaskRunner:
         args: tuple[Any, ...],
     ) -> None:
         entry.task_id = anyio.get_current_task().id
+        entry.scope = anyio.CancelScope()
+        if entry.cancelled:
+            entry.scope.cancel()
         try:
             with entry.scope:
                 await func(*args)
@@ -131,6 +147,13 @@ class TaskRunner:
                 if not tasks and not self._cleanups:
                     return
                 for entry in tasks:
-                    entry.scope.cancel()
+                    entry.cancel()
                 for entry in [*tasks, *self._cleanups]:
                     await entry.done.wait()
+
+
+def trio_move_on_at(deadline: float) -> Any:
+    """``trio.move_on_at(deadline)``."""
+    import trio
+
+    return trio.move_on_at(deadline)

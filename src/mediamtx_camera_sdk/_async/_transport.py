@@ -9,11 +9,12 @@ loop iteration less per reply) and elsewhere (trio) an :class:`AnyioTransport`
 over anyio byte streams. Both have the same surface:
 
 * ``send(text)`` is a plain function: it hands the frame to the connection's
-  one writer and returns. It never waits, so a caller that is cancelled can
-  never leave half a frame on the wire;
+  one writer and returns (``ConnectionClosedError`` once the connection is
+  closing). It never waits, so a cancelled caller never leaves half a frame;
 * ``await run(deliver)`` is the connection's one reader: it calls
   ``deliver(messages)`` (``str`` for text, ``bytes`` for binary) for every
-  network read that completed messages, and raises
+  network read that completed messages (``deliver`` must not block; if it
+  raises, the connection is dropped), and raises
   :class:`~mediamtx_camera_sdk.errors.ConnectionClosedError` when the
   connection ends, whoever ended it, with the reason;
 * ``await aclose()`` runs the close handshake (bounded by ``close_timeout``)
@@ -119,12 +120,6 @@ class AsyncTransport:
         except TimeoutError as exc:
             raise connect_error(exc, endpoint, open_timeout=open_timeout) from exc
 
-    @classmethod
-    async def _open(
-        cls, session: Session, context: ssl.SSLContext | None, close_timeout: float
-    ) -> AsyncTransport:
-        raise NotImplementedError
-
     @property
     def endpoint(self) -> Endpoint:
         return self.session.endpoint
@@ -134,26 +129,21 @@ class AsyncTransport:
         """Whether the connection is closing or over (nothing more can be sent)."""
         return not self.session.open
 
-    def send(self, text: str) -> None:
-        """Hand one text frame to the writer; returns at once.
+    # The surface both transports implement, as the module docstring says.
 
-        Raises:
-            errors.ConnectionClosedError: the connection is closing or over.
-        """
+    @classmethod
+    async def _open(
+        cls, session: Session, context: ssl.SSLContext | None, close_timeout: float
+    ) -> AsyncTransport:
+        raise NotImplementedError
+
+    def send(self, text: str) -> None:
         raise NotImplementedError
 
     async def run(self, deliver: Deliver) -> None:
-        """Read the connection until it ends, handing messages to ``deliver``.
-
-        ``deliver`` must not block; if it raises, the connection is dropped.
-
-        Raises:
-            errors.ConnectionClosedError: always, once the connection is over.
-        """
         raise NotImplementedError
 
     async def aclose(self) -> None:
-        """Close: the close handshake within ``close_timeout``, then drop the socket."""
         raise NotImplementedError
 
 

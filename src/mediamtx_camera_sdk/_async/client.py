@@ -15,12 +15,14 @@ and waits for them: nothing outlives it.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import os
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from functools import partial
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
@@ -51,7 +53,7 @@ from ..methods import MethodSpec
 from ..models import FileInfo, HasDevicePath, RecordingInfo
 from ..protocol import Notification, PendingCall
 from ._api import AsyncApi
-from ._tasks import TaskRunner
+from ._tasks import TaskRunner, trio_move_on_at
 from ._transport import AsyncTransport
 
 __all__ = ["CameraClient", "EventStream"]
@@ -114,6 +116,16 @@ class EventStream(EventStreamBase):
         await self.aclose()
 
 
+class _Reply(asyncio.Future[None]):
+    """A call's waiter on asyncio: a future that the reader, or the call's timer, sets."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        if not self.done():
+            self.set_result(None)
+
+
 class _HandlerWorker(HandlerQueue):
     """Runs one handler's events in order, off the reader (a slow handler delays only itself).
 
@@ -167,6 +179,8 @@ class CameraClient(AsyncApi, ClientBase):
     def _setup(self) -> None:
         self._transport: AsyncTransport | None = None
         self._tasks: TaskRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # None on trio
+        self._new_waiter: Callable[[], Any] = _Reply
         self._state_changed: anyio.Event | None = None
         self._reauth_lock = anyio.Lock()  # one re-authentication at a time
         self._connecting: anyio.Event | None = None  # set when a connect() ends
@@ -221,6 +235,10 @@ class CameraClient(AsyncApi, ClientBase):
         if self._handler_limiter is None:
             self._handler_limiter = anyio.CapacityLimiter(HANDLER_THREADS)
         tasks = self._tasks = TaskRunner()
+        self._loop = tasks.loop
+        self._new_waiter = (
+            tasks.new_event if tasks.loop is None else partial(_Reply, loop=tasks.loop)
+        )
         connecting = self._connecting = anyio.Event()
         self._connect_error = None
         self._set_state(CONNECTING)
@@ -382,36 +400,52 @@ class CameraClient(AsyncApi, ClientBase):
         raw = await self._call(spec.name, params, timeout)
         return self._decode(spec, raw)
 
-    async def _call(
+    # The call path returns awaitables rather than awaiting them where it can:
+    # each coroutine frame fewer is time and memory saved per call in flight.
+
+    def _call(
         self, method: str, params: Mapping[str, Any] | None, timeout: float | None
-    ) -> Any:
+    ) -> Awaitable[Any]:
         flow = self._call_flow(method, params, timeout)
         if flow is None:
-            return await self._roundtrip(method, params, timeout, gated=True)
-        return await self._drive(flow, gated=True)
+            return self._roundtrip(method, params, timeout, gated=True)
+        return self._drive(flow, gated=True)
 
-    async def _roundtrip(
+    def _roundtrip(
         self,
         method: str,
         params: Mapping[str, Any] | None,
         timeout: float | None,
         *,
         gated: bool,
-    ) -> Any:
+    ) -> Awaitable[Any]:
         """One request and its reply, all within the call's timeout."""
         seconds = self._timeout(timeout)
         deadline = anyio.current_time() + seconds
         if gated and self._state != READY:
-            with anyio.CancelScope(deadline=deadline):
-                await self._wait_ready(method)
-            if self._state != READY:
-                raise self._unready_timeout(method, seconds)
+            return self._roundtrip_when_ready(method, params, seconds, deadline)
+        call = self._protocol.start_call(method, params, timeout=seconds)
+        return self._await_call(call, deadline)
+
+    async def _roundtrip_when_ready(
+        self, method: str, params: Mapping[str, Any] | None, seconds: float, deadline: float
+    ) -> Any:
+        with anyio.CancelScope(deadline=deadline):
+            await self._wait_ready(method)
+        if self._state != READY:
+            raise self._unready_timeout(method, seconds)
         call = self._protocol.start_call(method, params, timeout=seconds)
         return await self._await_call(call, deadline)
 
     async def _await_call(self, call: PendingCall, deadline: float) -> Any:
-        """Send a registered call and wait for its end, at most until ``deadline``."""
-        waiter = call.waiter = anyio.Event()
+        """Send a registered call and wait for its end, at most until ``deadline``.
+
+        The wait is the event library's own: on asyncio a future and a loop
+        timer (``loop.call_at``, what ``asyncio.wait_for`` does), on trio an
+        event under ``trio.move_on_at``; both are cancelled with the caller.
+        """
+        loop = self._loop
+        waiter = call.waiter = self._new_waiter()
         transport = self._transport
         try:
             if transport is not None:
@@ -420,8 +454,15 @@ class CameraClient(AsyncApi, ClientBase):
                 except ConnectionError as exc:
                     self._lost(transport, exc)
                 self._last_sent = time.monotonic()
-            with anyio.CancelScope(deadline=deadline):
-                await waiter.wait()
+            if loop is not None:
+                timer = loop.call_at(deadline, waiter.set)
+                try:
+                    await waiter
+                finally:
+                    timer.cancel()
+            else:
+                with trio_move_on_at(deadline):
+                    await waiter.wait()
         except BaseException:
             if not call.done:
                 self._protocol.cancel(call)
