@@ -160,6 +160,8 @@ def _structure_str(value: Any, _: Any = None) -> str:
 
 
 def _structure_int(value: Any, _: Any = None) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     # JSON has one number type: 3.0 is a fine integer, 3.5 is not.
@@ -169,6 +171,8 @@ def _structure_int(value: Any, _: Any = None) -> int:
 
 
 def _structure_float(value: Any, _: Any = None) -> float:
+    if type(value) is float:
+        return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     raise _Invalid(f"expected a number, got {_kind(value)}")
@@ -184,6 +188,20 @@ def _structure_any(value: Any, _: Any = None) -> Any:
     return value
 
 
+def _or_none(strict: Hook, exact: type) -> Hook:
+    """``strict``'s check for a field whose wire null means its default ``None``.
+
+    One per primitive type, handed to cattrs as the hook of such fields.
+    """
+
+    def structure_or_none(value: Any, _: Any = None) -> Any:
+        if type(value) is exact or value is None:
+            return value
+        return strict(value, exact)
+
+    return structure_or_none
+
+
 _PRIMITIVES: Final[Mapping[Any, Hook]] = {
     str: _structure_str,
     int: _structure_int,
@@ -193,8 +211,15 @@ _PRIMITIVES: Final[Mapping[Any, Hook]] = {
     object: _structure_any,
 }
 
-# Types whose exact-type test lets a field hook return the value without a call.
+# Types whose exact-type test lets a list hook return the elements without a call.
 _EXACT: Final[Mapping[Any, type]] = {str: str, int: int, bool: bool, float: float}
+
+#: The hooks of fields whose default is ``None`` (null reads as absent), by the
+#: strict hook (a primitive's; each model adds its own, see :func:`_model_hook`).
+_OR_NONE: Final[dict[Hook, Hook]] = {
+    hook: _or_none(hook, exact) for exact, hook in _PRIMITIVES.items() if exact in _EXACT
+}
+_OR_NONE[_structure_any] = _structure_any
 
 
 # --------------------------------------------------------------------------- containers
@@ -394,8 +419,15 @@ class _Field:
 
 def _word_hook(vocabulary: Callable[[str], str]) -> Hook:
     """A status word read into its model's vocabulary (a ``models.StatusWord``)."""
+    seen: Callable[[str], str | None] = (
+        vocabulary.words.get if isinstance(vocabulary, models._Vocabulary) else lambda _: None
+    )
 
     def structure_word(value: Any, _: Any = None) -> str:
+        if type(value) is str:
+            word = seen(value)  # the words a service sends are few: read once each
+            if word is not None:
+                return word
         if isinstance(value, str):
             return vocabulary(value)
         raise _Invalid(f"expected a string, got {_kind(value)}")
@@ -403,10 +435,31 @@ def _word_hook(vocabulary: Callable[[str], str]) -> Hook:
     return structure_word
 
 
-def _field_hook(field: _Field) -> Hook:
-    """The ``struct_hook`` override of a field read from one wire key (and maybe a path below)."""
+def _rejects_null(hook: Hook, tp: Any) -> bool:
+    try:
+        hook(None, tp)
+    except _Invalid:
+        return True
+    return False
+
+
+def _field_hook(field: _Field, none_default: bool) -> Hook:
+    """The ``struct_hook`` override of a field read from one wire key (and maybe a path below).
+
+    Where it can, this is the value's own hook, which cattrs then calls directly:
+    for a required field (a null fails the hook, and the wrapper's :func:`_locate`
+    then reports it as null) and for a primitive whose default is ``None``.
+    """
     value_hook, tp, default = field.value_hook, field.type, field.default
     rest = field.sources[0][1:]
+    if len(rest) == 1:
+        key = rest[0]
+
+        def structure_member(value: Any, _: Any = None) -> Any:
+            value = value.get(key) if type(value) is dict else _get_path(value, rest)
+            return default() if value is None else value_hook(value, tp)
+
+        return structure_member
     if rest:
 
         def structure_path(value: Any, _: Any = None) -> Any:
@@ -414,21 +467,9 @@ def _field_hook(field: _Field) -> Hook:
             return default() if value is None else value_hook(value, tp)
 
         return structure_path
-    # The exact-type shortcut only where the hook would return the value as it is.
-    exact = _EXACT.get(tp) if value_hook is _PRIMITIVES.get(tp) else None
+    if field.required and (value_hook is _structure_any or _rejects_null(value_hook, tp)):
+        return value_hook
     if field.required:
-        if value_hook is _structure_any:
-            return _structure_any
-        if exact is not None:
-
-            def structure_required_exact(value: Any, _: Any = None) -> Any:
-                if type(value) is exact:
-                    return value
-                if value is None:
-                    raise _Invalid("is null")
-                return value_hook(value, tp)
-
-            return structure_required_exact
 
         def structure_required(value: Any, _: Any = None) -> Any:
             if value is None:
@@ -436,6 +477,17 @@ def _field_hook(field: _Field) -> Hook:
             return value_hook(value, tp)
 
         return structure_required
+    if none_default:
+        lean = _OR_NONE.get(value_hook)  # a primitive's or a model's own
+        if lean is not None:
+            return lean
+
+        def structure_or_none(value: Any, _: Any = None) -> Any:
+            return None if value is None else value_hook(value, tp)
+
+        return structure_or_none
+    # The exact-type shortcut only where the hook would return the value as it is.
+    exact = _EXACT.get(tp) if value_hook is _PRIMITIVES.get(tp) else None
     if exact is not None:
 
         def structure_exact(value: Any, _: Any = None) -> Any:
@@ -558,7 +610,9 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
                     defaults[field.name] = _ABSENT
                     fresh.append(field)
             attributes.append(attribute.evolve(default=None, kw_only=True, type=tp))
-        overrides[field.name] = override(rename=field.sources[0][0], struct_hook=_field_hook(field))
+        overrides[field.name] = override(
+            rename=field.sources[0][0], struct_hook=_field_hook(field, fallback is None)
+        )
 
     target: Any = cls
     if defaults:
@@ -584,11 +638,21 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
             if getattr(obj, field.name) is _ABSENT:
                 object.__setattr__(obj, field.name, field.default())
 
-    if later or fresh or frozen or not has_raw:
+    # cattrs's function fills a field exactly when its wire key is there.
+    fill = tuple((field.sources[0][0], field.name, field.default) for field in fresh)
+    simple = not (later or frozen or not has_raw)
 
-        def structure(data: Any, _: Any = None) -> T:
+    def wrapper(nullable: bool) -> Hook:
+        """The model's hook; ``nullable``: a null is ``None`` (for a field whose default it is)."""
+
+        def refuse(data: Any) -> None:
+            if nullable and data is None:
+                return
+            raise _Invalid(f"expected a {name} object, got {_kind(data)}")
+
+        def structure(data: Any, _: Any = None) -> Any:
             if type(data) is not dict and not isinstance(data, Mapping):
-                raise _Invalid(f"expected a {name} object, got {_kind(data)}")
+                return refuse(data)
             try:
                 obj = generated(data, cls)
                 finish(obj, data)
@@ -596,22 +660,28 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
                 raise _locate(fields, data, exc) from None
             if has_raw:
                 object.__setattr__(obj, "raw", data)
-            return typing.cast(T, obj)
+            return obj
 
-        return structure
+        def structure_plain(data: Any, _: Any = None) -> Any:
+            # The common case (a mutable model, nothing derived): the defaults that
+            # must be fresh, if any, and ``raw``.
+            if type(data) is not dict and not isinstance(data, Mapping):
+                return refuse(data)
+            try:
+                obj = generated(data, cls)
+            except Exception as exc:
+                raise _locate(fields, data, exc) from None
+            for key, attribute, make in fill:
+                if key not in data:
+                    setattr(obj, attribute, make())
+            obj.raw = data
+            return obj
 
-    def structure_plain(data: Any, _: Any = None) -> T:
-        # The common case (most models): nothing to resolve afterwards but ``raw``.
-        if type(data) is not dict and not isinstance(data, Mapping):
-            raise _Invalid(f"expected a {name} object, got {_kind(data)}")
-        try:
-            obj = generated(data, cls)
-        except Exception as exc:
-            raise _locate(fields, data, exc) from None
-        obj.raw = data
-        return typing.cast(T, obj)
+        return structure_plain if simple else structure
 
-    return structure_plain
+    strict = wrapper(nullable=False)
+    _OR_NONE[strict] = wrapper(nullable=True)
+    return strict
 
 
 def _list_members(
