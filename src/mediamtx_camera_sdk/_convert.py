@@ -375,6 +375,10 @@ def _hook(tp: Any) -> Hook:
 
 # --------------------------------------------------------------------------- model hooks
 
+#: How many shapes of wire object (sets of members, in order) a model's hook keeps
+#: a function of its own for.
+_SHAPES: Final = 8
+
 #: Stands for a field the generated hook could not fill (resolved afterwards).
 _ABSENT: Final = object()
 
@@ -620,6 +624,29 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
         target.__name__ = target.__qualname__ = name
         target.__module__ = cls.__module__
     generated = make_dict_structure_fn_from_attrs(attributes, target, converter, **overrides)
+    plan = [(attribute, overrides[attribute.name]) for attribute in attributes]
+    required_keys = [o.rename for attribute, o in plan if attribute.default is attrs.NOTHING]
+    shapes: dict[tuple[str, ...], Hook] = {}
+
+    def shaped(data: Mapping[str, Any]) -> Hook:
+        """cattrs's function for the objects with exactly ``data``'s members (cached).
+
+        Each member present is read as a required one (no test, no dict of the
+        optional ones); each field absent is left out, to its default. An object
+        without a required member, or a model seen in too many shapes, gets the
+        general function.
+        """
+        if len(shapes) >= _SHAPES or any(key not in data for key in required_keys):
+            return generated
+        present = [(attribute, o) for attribute, o in plan if o.rename in data]
+        hook = shapes[tuple(data)] = make_dict_structure_fn_from_attrs(
+            [attribute.evolve(default=attrs.NOTHING) for attribute, _ in present],
+            target,
+            converter,
+            **{attribute.name: o for attribute, o in present},
+        )
+        return hook
+
     frozen = cls.__setattr__ is not object.__setattr__  # frozen or with setattr hooks
 
     def finish(obj: Any, data: Mapping[str, Any]) -> None:
@@ -668,7 +695,11 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
             if type(data) is not dict and not isinstance(data, Mapping):
                 return refuse(data)
             try:
-                obj = generated(data, cls)
+                make_obj = shapes[tuple(data)]
+            except KeyError:
+                make_obj = shaped(data)
+            try:
+                obj = make_obj(data, cls)
             except Exception as exc:
                 raise _locate(fields, data, exc) from None
             for key, attribute, make in fill:
