@@ -139,7 +139,19 @@ def format_timestamp(seconds: float) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_text_timestamp(text: str) -> float:
+    # The same timestamps come again and again (a recording's start in each of
+    # its notifications, a file's time in each listing): parsed once each.
+    return parse_timestamp(text)
+
+
 def _structure_timestamp(value: Any, _: Any = None) -> float | None:
+    if type(value) is str and value:
+        try:
+            return _parse_text_timestamp(value)
+        except ValueError:
+            raise _Invalid(f"expected an ISO 8601 timestamp, got {value!r}") from None
     if value == "":
         return None  # the current service's "no time yet"
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -661,13 +673,13 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
             else:
                 value = field.value_hook(value, field.type)
             object.__setattr__(obj, field.name, value)
-        for field in fresh:
-            if getattr(obj, field.name) is _ABSENT:
-                object.__setattr__(obj, field.name, field.default())
+        for key, attribute, make in fill:
+            if key not in data:
+                object.__setattr__(obj, attribute, make())
 
     # cattrs's function fills a field exactly when its wire key is there.
     fill = tuple((field.sources[0][0], field.name, field.default) for field in fresh)
-    simple = not (later or frozen or not has_raw)
+    plain = has_raw and not frozen and not later
 
     def wrapper(nullable: bool) -> Hook:
         """The model's hook; ``nullable``: a null is ``None`` (for a field whose default it is)."""
@@ -678,20 +690,7 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
             raise _Invalid(f"expected a {name} object, got {_kind(data)}")
 
         def structure(data: Any, _: Any = None) -> Any:
-            if type(data) is not dict and not isinstance(data, Mapping):
-                return refuse(data)
-            try:
-                obj = generated(data, cls)
-                finish(obj, data)
-            except Exception as exc:
-                raise _locate(fields, data, exc) from None
-            if has_raw:
-                object.__setattr__(obj, "raw", data)
-            return obj
-
-        def structure_plain(data: Any, _: Any = None) -> Any:
-            # The common case (a mutable model, nothing derived): the defaults that
-            # must be fresh, if any, and ``raw``.
+            # Most models: mutable, nothing derived; at most defaults to make fresh.
             if type(data) is not dict and not isinstance(data, Mapping):
                 return refuse(data)
             try:
@@ -708,7 +707,20 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
             obj.raw = data
             return obj
 
-        return structure_plain if simple else structure
+        def structure_general(data: Any, _: Any = None) -> Any:
+            # Fields read from the whole mapping, a frozen model, or one without raw.
+            if type(data) is not dict and not isinstance(data, Mapping):
+                return refuse(data)
+            try:
+                obj = (shapes.get(tuple(data)) or shaped(data))(data, cls)
+                finish(obj, data)
+            except Exception as exc:
+                raise _locate(fields, data, exc) from None
+            if has_raw:
+                object.__setattr__(obj, "raw", data)
+            return obj
+
+        return structure if plain else structure_general
 
     strict = wrapper(nullable=False)
     _OR_NONE[strict] = wrapper(nullable=True)
