@@ -10,6 +10,13 @@ that the value is an object, resolve the fields that a wire member of another
 name may stand in for (``session_id`` or else ``filename``) and keep the whole
 wire mapping in the model's ``raw``.
 
+Speed: where it can, a field's ``struct_hook`` is the value's own hook (a
+primitive's, a nested model's), so cattrs's function calls it with no closure
+between. A model's hook keeps one generated function per shape of wire object
+(its members, in order; up to :data:`_SHAPES`), in which the members present are
+read as required ones: no membership test and no dict of optional fields per
+member. ISO 8601 texts are parsed once each (a small cache).
+
 Values are *checked*, not coerced: the hooks registered here for ``str``,
 ``int``, ``float`` and ``bool`` refuse a string where an integer belongs (no
 ``int("3")``) and a boolean where a number belongs. The only conversions are
