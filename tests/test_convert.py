@@ -852,6 +852,38 @@ def test_unknown_fields_are_ignored_and_kept_in_raw() -> None:
     assert result[0].raw is payload
 
 
+def test_every_shape_of_an_object_decodes_alike() -> None:
+    # The converter keeps a function per shape of object (its members, in
+    # order) for a few shapes: members left out, reordered or unknown, and the
+    # shapes past those few, must all decode to the same fields.
+    optional = ["name", "resolution", "fps", "streams"]
+    shapes: list[dict[str, Any]] = []
+    for left_out in [None, *optional]:
+        for extra in [{}, {"temperature": 41.5}]:
+            camera = {k: v for k, v in CURRENT_CAMERA.items() if k != left_out}
+            shapes.append({**camera, **extra})
+            shapes.append(dict(reversed(list({**camera, **extra}.items()))))
+    assert len(shapes) > 16
+    for _ in range(2):  # the second time, from the functions kept
+        for payload in shapes:
+            cam = decode(models.CameraInfo, payload)
+            streams = payload.get("streams")
+            assert cam == models.CameraInfo(
+                payload["device"],
+                payload.get("name", ""),
+                [],
+                payload["status"],
+                stream_url=streams["rtsp"] if streams else None,
+                resolution=payload.get("resolution"),
+                fps=payload.get("fps"),
+                streams=models.StreamUrls(streams["rtsp"], streams["hls"]) if streams else None,
+            )
+            assert cam.raw is payload
+    with pytest.raises(ProtocolError) as info:
+        decode(models.CameraInfo, {**CURRENT_CAMERA, "fps": "30"})
+    assert info.value.data["field"] == "fps"
+
+
 # --------------------------------------------------------------------------- failures
 
 

@@ -10,6 +10,13 @@ that the value is an object, resolve the fields that a wire member of another
 name may stand in for (``session_id`` or else ``filename``) and keep the whole
 wire mapping in the model's ``raw``.
 
+Speed: where it can, a field's ``struct_hook`` is the value's own hook (a
+primitive's, a nested model's), so cattrs's function calls it with no closure
+between. A model's hook keeps one generated function per shape of wire object
+(its members, in order; up to :data:`_SHAPES`), in which the members present are
+read as required ones: no membership test and no dict of optional fields per
+member. ISO 8601 texts are parsed once each (a small cache).
+
 Values are *checked*, not coerced: the hooks registered here for ``str``,
 ``int``, ``float`` and ``bool`` refuse a string where an integer belongs (no
 ``int("3")``) and a boolean where a number belongs. The only conversions are
@@ -139,7 +146,19 @@ def format_timestamp(seconds: float) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_text_timestamp(text: str) -> float:
+    # The same timestamps come again and again (a recording's start in each of
+    # its notifications, a file's time in each listing): parsed once each.
+    return parse_timestamp(text)
+
+
 def _structure_timestamp(value: Any, _: Any = None) -> float | None:
+    if type(value) is str and value:
+        try:
+            return _parse_text_timestamp(value)
+        except ValueError:
+            raise _Invalid(f"expected an ISO 8601 timestamp, got {value!r}") from None
     if value == "":
         return None  # the current service's "no time yet"
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -160,6 +179,8 @@ def _structure_str(value: Any, _: Any = None) -> str:
 
 
 def _structure_int(value: Any, _: Any = None) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     # JSON has one number type: 3.0 is a fine integer, 3.5 is not.
@@ -169,6 +190,8 @@ def _structure_int(value: Any, _: Any = None) -> int:
 
 
 def _structure_float(value: Any, _: Any = None) -> float:
+    if type(value) is float:
+        return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     raise _Invalid(f"expected a number, got {_kind(value)}")
@@ -184,6 +207,20 @@ def _structure_any(value: Any, _: Any = None) -> Any:
     return value
 
 
+def _or_none(strict: Hook, exact: type) -> Hook:
+    """``strict``'s check for a field whose wire null means its default ``None``.
+
+    One per primitive type, handed to cattrs as the hook of such fields.
+    """
+
+    def structure_or_none(value: Any, _: Any = None) -> Any:
+        if type(value) is exact or value is None:
+            return value
+        return strict(value, exact)
+
+    return structure_or_none
+
+
 _PRIMITIVES: Final[Mapping[Any, Hook]] = {
     str: _structure_str,
     int: _structure_int,
@@ -193,8 +230,15 @@ _PRIMITIVES: Final[Mapping[Any, Hook]] = {
     object: _structure_any,
 }
 
-# Types whose exact-type test lets a field hook return the value without a call.
+# Types whose exact-type test lets a list hook return the elements without a call.
 _EXACT: Final[Mapping[Any, type]] = {str: str, int: int, bool: bool, float: float}
+
+#: The hooks of fields whose default is ``None`` (null reads as absent), by the
+#: strict hook (a primitive's; each model adds its own, see :func:`_model_hook`).
+_OR_NONE: Final[dict[Hook, Hook]] = {
+    hook: _or_none(hook, exact) for exact, hook in _PRIMITIVES.items() if exact in _EXACT
+}
+_OR_NONE[_structure_any] = _structure_any
 
 
 # --------------------------------------------------------------------------- containers
@@ -350,6 +394,10 @@ def _hook(tp: Any) -> Hook:
 
 # --------------------------------------------------------------------------- model hooks
 
+#: How many shapes of wire object (sets of members, in order) a model's hook keeps
+#: a function of its own for.
+_SHAPES: Final = 8
+
 #: Stands for a field the generated hook could not fill (resolved afterwards).
 _ABSENT: Final = object()
 
@@ -394,8 +442,15 @@ class _Field:
 
 def _word_hook(vocabulary: Callable[[str], str]) -> Hook:
     """A status word read into its model's vocabulary (a ``models.StatusWord``)."""
+    seen: Callable[[str], str | None] = (
+        vocabulary.words.get if isinstance(vocabulary, models._Vocabulary) else lambda _: None
+    )
 
     def structure_word(value: Any, _: Any = None) -> str:
+        if type(value) is str:
+            word = seen(value)  # the words a service sends are few: read once each
+            if word is not None:
+                return word
         if isinstance(value, str):
             return vocabulary(value)
         raise _Invalid(f"expected a string, got {_kind(value)}")
@@ -403,10 +458,31 @@ def _word_hook(vocabulary: Callable[[str], str]) -> Hook:
     return structure_word
 
 
-def _field_hook(field: _Field) -> Hook:
-    """The ``struct_hook`` override of a field read from one wire key (and maybe a path below)."""
+def _rejects_null(hook: Hook, tp: Any) -> bool:
+    try:
+        hook(None, tp)
+    except _Invalid:
+        return True
+    return False
+
+
+def _field_hook(field: _Field, none_default: bool) -> Hook:
+    """The ``struct_hook`` override of a field read from one wire key (and maybe a path below).
+
+    Where it can, this is the value's own hook, which cattrs then calls directly:
+    for a required field (a null fails the hook, and the wrapper's :func:`_locate`
+    then reports it as null) and for a primitive whose default is ``None``.
+    """
     value_hook, tp, default = field.value_hook, field.type, field.default
     rest = field.sources[0][1:]
+    if len(rest) == 1:
+        key = rest[0]
+
+        def structure_member(value: Any, _: Any = None) -> Any:
+            value = value.get(key) if type(value) is dict else _get_path(value, rest)
+            return default() if value is None else value_hook(value, tp)
+
+        return structure_member
     if rest:
 
         def structure_path(value: Any, _: Any = None) -> Any:
@@ -414,21 +490,9 @@ def _field_hook(field: _Field) -> Hook:
             return default() if value is None else value_hook(value, tp)
 
         return structure_path
-    # The exact-type shortcut only where the hook would return the value as it is.
-    exact = _EXACT.get(tp) if value_hook is _PRIMITIVES.get(tp) else None
+    if field.required and (value_hook is _structure_any or _rejects_null(value_hook, tp)):
+        return value_hook
     if field.required:
-        if value_hook is _structure_any:
-            return _structure_any
-        if exact is not None:
-
-            def structure_required_exact(value: Any, _: Any = None) -> Any:
-                if type(value) is exact:
-                    return value
-                if value is None:
-                    raise _Invalid("is null")
-                return value_hook(value, tp)
-
-            return structure_required_exact
 
         def structure_required(value: Any, _: Any = None) -> Any:
             if value is None:
@@ -436,6 +500,17 @@ def _field_hook(field: _Field) -> Hook:
             return value_hook(value, tp)
 
         return structure_required
+    if none_default:
+        lean = _OR_NONE.get(value_hook)  # a primitive's or a model's own
+        if lean is not None:
+            return lean
+
+        def structure_or_none(value: Any, _: Any = None) -> Any:
+            return None if value is None else value_hook(value, tp)
+
+        return structure_or_none
+    # The exact-type shortcut only where the hook would return the value as it is.
+    exact = _EXACT.get(tp) if value_hook is _PRIMITIVES.get(tp) else None
     if exact is not None:
 
         def structure_exact(value: Any, _: Any = None) -> Any:
@@ -558,7 +633,9 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
                     defaults[field.name] = _ABSENT
                     fresh.append(field)
             attributes.append(attribute.evolve(default=None, kw_only=True, type=tp))
-        overrides[field.name] = override(rename=field.sources[0][0], struct_hook=_field_hook(field))
+        overrides[field.name] = override(
+            rename=field.sources[0][0], struct_hook=_field_hook(field, fallback is None)
+        )
 
     target: Any = cls
     if defaults:
@@ -566,6 +643,29 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
         target.__name__ = target.__qualname__ = name
         target.__module__ = cls.__module__
     generated = make_dict_structure_fn_from_attrs(attributes, target, converter, **overrides)
+    plan = [(attribute, overrides[attribute.name]) for attribute in attributes]
+    required_keys = [o.rename for attribute, o in plan if attribute.default is attrs.NOTHING]
+    shapes: dict[tuple[str, ...], Hook] = {}
+
+    def shaped(data: Mapping[str, Any]) -> Hook:
+        """cattrs's function for the objects with exactly ``data``'s members (cached).
+
+        Each member present is read as a required one (no test, no dict of the
+        optional ones); each field absent is left out, to its default. An object
+        without a required member, or a model seen in too many shapes, gets the
+        general function.
+        """
+        if len(shapes) >= _SHAPES or any(key not in data for key in required_keys):
+            return generated
+        present = [(attribute, o) for attribute, o in plan if o.rename in data]
+        hook = shapes[tuple(data)] = make_dict_structure_fn_from_attrs(
+            [attribute.evolve(default=attrs.NOTHING) for attribute, _ in present],
+            target,
+            converter,
+            **{attribute.name: o for attribute, o in present},
+        )
+        return hook
+
     frozen = cls.__setattr__ is not object.__setattr__  # frozen or with setattr hooks
 
     def finish(obj: Any, data: Mapping[str, Any]) -> None:
@@ -580,38 +680,58 @@ def _model_hook(cls: type[T]) -> Callable[[Any, Any], T]:
             else:
                 value = field.value_hook(value, field.type)
             object.__setattr__(obj, field.name, value)
-        for field in fresh:
-            if getattr(obj, field.name) is _ABSENT:
-                object.__setattr__(obj, field.name, field.default())
+        for key, attribute, make in fill:
+            if key not in data:
+                object.__setattr__(obj, attribute, make())
 
-    if later or fresh or frozen or not has_raw:
+    # cattrs's function fills a field exactly when its wire key is there.
+    fill = tuple((field.sources[0][0], field.name, field.default) for field in fresh)
+    plain = has_raw and not frozen and not later
 
-        def structure(data: Any, _: Any = None) -> T:
+    def wrapper(nullable: bool) -> Hook:
+        """The model's hook; ``nullable``: a null is ``None`` (for a field whose default it is)."""
+
+        def refuse(data: Any) -> None:
+            if nullable and data is None:
+                return
+            raise _Invalid(f"expected a {name} object, got {_kind(data)}")
+
+        def structure(data: Any, _: Any = None) -> Any:
+            # Most models: mutable, nothing derived; at most defaults to make fresh.
             if type(data) is not dict and not isinstance(data, Mapping):
-                raise _Invalid(f"expected a {name} object, got {_kind(data)}")
+                return refuse(data)
             try:
-                obj = generated(data, cls)
+                make_obj = shapes[tuple(data)]
+            except KeyError:
+                make_obj = shaped(data)
+            try:
+                obj = make_obj(data, cls)
+            except Exception as exc:
+                raise _locate(fields, data, exc) from None
+            for key, attribute, make in fill:
+                if key not in data:
+                    setattr(obj, attribute, make())
+            obj.raw = data
+            return obj
+
+        def structure_general(data: Any, _: Any = None) -> Any:
+            # Fields read from the whole mapping, a frozen model, or one without raw.
+            if type(data) is not dict and not isinstance(data, Mapping):
+                return refuse(data)
+            try:
+                obj = (shapes.get(tuple(data)) or shaped(data))(data, cls)
                 finish(obj, data)
             except Exception as exc:
                 raise _locate(fields, data, exc) from None
             if has_raw:
                 object.__setattr__(obj, "raw", data)
-            return typing.cast(T, obj)
+            return obj
 
-        return structure
+        return structure if plain else structure_general
 
-    def structure_plain(data: Any, _: Any = None) -> T:
-        # The common case (most models): nothing to resolve afterwards but ``raw``.
-        if type(data) is not dict and not isinstance(data, Mapping):
-            raise _Invalid(f"expected a {name} object, got {_kind(data)}")
-        try:
-            obj = generated(data, cls)
-        except Exception as exc:
-            raise _locate(fields, data, exc) from None
-        obj.raw = data
-        return typing.cast(T, obj)
-
-    return structure_plain
+    strict = wrapper(nullable=False)
+    _OR_NONE[strict] = wrapper(nullable=True)
+    return strict
 
 
 def _list_members(

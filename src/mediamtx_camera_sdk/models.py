@@ -257,16 +257,18 @@ class _Vocabulary:
         self.constants = constants
         self.table = {str(m.value).upper(): str(m.value) for m in constants}
         self.table.update({word.upper(): value for word, value in aliases.items()})
-        self._words: dict[str, StatusWord] = {}
+        #: The :class:`StatusWord` of each word read so far (a service's vocabulary
+        #: is small: at most 64 are kept), for the converter to look up first.
+        self.words: dict[str, StatusWord] = {}
 
     def __call__(self, word: str) -> StatusWord:
         try:
-            return self._words[word]
+            return self.words[word]
         except KeyError:
             pass
         value = StatusWord(self.table.get(word.upper(), word), word)
-        if len(self._words) < 64:  # a service's vocabulary is small; do not grow without end
-            self._words[word] = value
+        if len(self.words) < 64:  # a service's vocabulary is small; do not grow without end
+            self.words[word] = value
         return value
 
 
