@@ -176,11 +176,14 @@ class EventStreamBase:
         """Wake a waiting consumer (``everyone``: all of them); ``_guard`` is held."""
         raise NotImplementedError
 
-    def _push(self, event: Notification) -> None:
-        if self._filter.matches(event.method, event.params):
+    def _push(self, *events: Notification) -> None:
+        """Buffer those of ``events`` that pass the filter; wake consumers once for all of them."""
+        matched = [e for e in events if self._filter.matches(e.method, e.params)]
+        if matched:
             with self._guard:
-                self._buffer.push(event)
-                self._wake(False)
+                for event in matched:
+                    self._buffer.push(event)
+                self._wake(len(matched) > 1)
 
     def _end(self) -> None:
         with self._guard:

@@ -1,27 +1,20 @@
 """The blocking WebSocket transport on ``websocket-client``'s public API.
 
-websocket-client does the WebSocket work: the opening handshake
-(``WebSocket.connect`` on a socket opened here, so that connect errors are
-classified as in the async transport), framing and masking (``send``),
-reading frames, answering pings and echoing a close (``recv_data_frame``).
-This module adds what the SDK needs around it:
+websocket-client does the WebSocket work: the opening handshake (on a socket
+opened here, so connect errors are classified as in the async transport),
+framing and masking (``send``), reading frames, answering pings and echoing a
+close (``recv_data_frame``). This module adds what the SDK needs around it:
 
-* **one writer thread** per connection: :meth:`SyncTransport.send` puts the
-  text on a queue and returns. A caller is never inside a socket write, so a
-  ``KeyboardInterrupt`` can never leave half a frame on the wire, and a
-  server that stops reading blocks the writer, never a caller (whose call
-  then times out on its own wait);
-* :meth:`SyncTransport.run`, the connection's **one reader**, run by the
-  client's reader thread: every message goes to ``deliver``; it returns by
-  raising :class:`~mediamtx_camera_sdk.errors.ConnectionClosedError` with the
-  reason;
-* checks websocket-client leaves to its user: text must be UTF-8 (a text
-  message or close reason that is not fails the connection, 1007), and a
-  message may not exceed ``max_size`` (1009; websocket-client has no limit of
-  its own, so the check runs once the message is read);
-* :meth:`SyncTransport.close` from any thread: a close frame, up to
-  ``close_timeout`` for the server's answer, then ``abort()`` (a socket
-  shutdown, which wakes the reader and the writer) and the writer joined.
+* **one writer thread**: :meth:`SyncTransport.send` queues the text and
+  returns, so a caller is never inside a socket write (a ``KeyboardInterrupt``
+  never leaves half a frame on the wire; a server that stops reading blocks
+  the writer, never a caller, whose call times out on its own wait);
+* :meth:`SyncTransport.run`, the **one reader** (the client's reader thread),
+  reading through :class:`_BufferedSocket` and handing ``deliver`` all the
+  messages of one read at once; it ends raising ``ConnectionClosedError``;
+* the checks websocket-client leaves to its user: UTF-8 (1007), ``max_size`` (1009);
+* :meth:`SyncTransport.close` from any thread: a close frame, up to ``close_timeout``
+  for the answer, a socket shutdown (waking reader and writer), the writer joined.
 """
 
 from __future__ import annotations
@@ -63,6 +56,30 @@ _MESSAGE_TOO_BIG: Final = 1009
 _STOP: Final = object()  # the writer's end-of-queue marker
 
 
+class _BufferedSocket:
+    """The socket websocket-client reads from: one large ``recv`` serves its small ones (2-3 a
+    frame), so a burst is read without a system call (and GIL release) per frame. ``drained``
+    runs before every read that may block; everything else is the socket's."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._data = b""
+        self._start = 0
+        self.drained: Callable[[], None] = lambda: None
+        self.send, self.gettimeout, self.settimeout = sock.send, sock.gettimeout, sock.settimeout
+
+    def recv(self, size: int) -> bytes:
+        start = self._start
+        if start >= len(self._data):
+            self.drained()
+            self._data, start = self._sock.recv(65536), 0
+        self._start = start + size
+        return self._data[start : start + size]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._sock, name)
+
+
 class SyncTransport:
     """A WebSocket connection that moves text messages (blocking); see the module docstring."""
 
@@ -74,6 +91,7 @@ class SyncTransport:
         close_timeout: float,
     ) -> None:
         self._ws = ws
+        self._sock: _BufferedSocket = ws.sock  # type: ignore[assignment]
         self._endpoint = endpoint
         self._max_size = max_size
         self._close_timeout = close_timeout
@@ -136,7 +154,7 @@ class SyncTransport:
             sock.settimeout(remaining())
             ws.connect(  # type: ignore[no-untyped-call]
                 endpoint.url,
-                socket=sock,
+                socket=_BufferedSocket(sock),
                 timeout=remaining(),
                 header=[f"User-Agent: {user_agent}"],
                 suppress_origin=True,
@@ -216,16 +234,23 @@ class SyncTransport:
             errors.ConnectionClosedError: always, once the connection is over.
         """
         self._reader = threading.current_thread()
+        batch: list[str | bytes] = []
+
+        def hand_over() -> None:  # all that was read, before a read that may block
+            messages = batch.copy()
+            batch.clear()
+            try:
+                if messages:
+                    deliver(messages)
+            except Exception as exc:  # a bug above: drop the connection, say why
+                self._cause, self._sock.drained = exc, lambda: None  # nothing more delivered
+                self._abort()
+
+        self._sock.drained = hand_over
         try:
-            while True:
-                message = self._receive()
-                if message is None:
-                    break
-                try:
-                    deliver([message])
-                except Exception as exc:  # a bug above: drop the connection, say why
-                    self._cause = exc
-                    break
+            while (message := self._receive()) is not None:
+                batch.append(message)
+            self._sock.drained()
         finally:
             self._ended.set()
             self._abort()

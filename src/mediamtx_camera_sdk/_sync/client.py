@@ -2,24 +2,19 @@
 
 A thin adapter, like the async client: it opens the transport, runs one reader
 thread per connection, blocks each caller on its own waiter until its reply or
-its timeout, sleeps between reconnect attempts and runs handlers. Every
-protocol decision is made by the sans-IO core (:mod:`..protocol`) or the shared
-client logic (:mod:`.._base`, :mod:`.._flows`), driven here by blocking.
+timeout, sleeps between reconnect attempts and runs handlers. Every protocol
+decision is made by the sans-IO core (:mod:`..protocol`) or the shared client
+logic (:mod:`.._base`, :mod:`.._flows`), driven here by blocking.
 
-Threads (all daemons, all named ``mediamtx-sdk-*``; ``disconnect()`` stops and
-joins every one of them):
+Threads (daemons named ``mediamtx-sdk-*``; ``disconnect()`` stops and joins
+them): each connection's *reader* (``SyncTransport.run``; every reply and
+notification comes through it) and *writer*; a *heartbeat* (a ``ping`` after
+``heartbeat_interval`` idle seconds); a *poller* (``poll_interval``); a
+*reconnect supervisor* while a dropped connection is restored; one *handler
+worker* per event handler, so a slow handler delays only its own events.
 
-- the *reader* of each connection (``SyncTransport.run``): every reply and
-  notification comes through it; the transport's *writer* sends the frames;
-- a *heartbeat*: a ``ping`` after ``heartbeat_interval`` idle seconds;
-- a *poller* with ``poll_interval``: the camera list, read every interval;
-- a *reconnect supervisor* while a dropped connection is being restored;
-- one *handler worker* per event handler, started on its first event, so a
-  slow handler delays only its own events (never the reader, never replies).
-
-A caller only queues its frame and waits (``_Waiter``, a lock acquired with
-the call's timeout), so a ``KeyboardInterrupt`` can only interrupt the wait:
-the call is forgotten and the connection stays usable for every other call.
+A caller only queues its frame and waits (``_Waiter``): a ``KeyboardInterrupt``
+can only interrupt the wait; the call is forgotten, the connection stays usable.
 
 Locking: the core is not thread-safe, so every access to it (and to the
 connection state) happens under ``_lock``; ``_dispatch_lock`` guards the
@@ -76,11 +71,7 @@ T = TypeVar("T")
 
 
 class _Waiter:
-    """The wake-up of one waiting caller: a lock it blocks on, released when its call ends.
-
-    Cheaper than a ``threading.Event`` (one lock, no condition), which counts
-    when thousands of calls are in flight.
-    """
+    """One waiting caller's wake-up: a lock it blocks on (cheaper than an Event), released once."""
 
     __slots__ = ("_lock",)
 
@@ -89,8 +80,7 @@ class _Waiter:
         self._lock.acquire()
 
     def set(self) -> None:
-        # A second wake-up before the caller woke coalesces with the first.
-        with contextlib.suppress(RuntimeError):
+        with contextlib.suppress(RuntimeError):  # a second wake-up coalesces with the first
             self._lock.release()
 
     def wait(self, timeout: float) -> bool:
@@ -114,31 +104,26 @@ class SyncEventStream(EventStreamBase):
         self._guard = self._cond = threading.Condition(threading.Lock())
 
     def _wake(self, everyone: bool) -> None:
-        if everyone:
-            self._cond.notify_all()
-        else:
-            self._cond.notify()
+        (self._cond.notify_all if everyone else self._cond.notify)()
 
     def __iter__(self) -> SyncEventStream:
         return self
 
     def __next__(self) -> Notification:
-        timeout = self._timeout
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None  # taken when the buffer is first found empty
         with self._cond:
-            while True:
-                item = self._buffer.pop()
-                if item is not None:
-                    return item  # type: ignore[no-any-return]
+            while (item := self._buffer.pop()) is None:
                 if self._ended:
                     raise StopIteration
-                if deadline is None:
+                if self._timeout is None:
                     self._cond.wait()
                     continue
-                left = deadline - time.monotonic()
-                if left <= 0:
+                deadline = deadline or time.monotonic() + self._timeout
+                if (left := deadline - time.monotonic()) <= 0:
                     break
                 self._cond.wait(left)
+            else:
+                return item  # type: ignore[no-any-return]
         # A quiet period ends the iteration for good, as an iterator must.
         self.close()
         raise StopIteration
@@ -213,8 +198,7 @@ class SyncCameraClient(SyncApi, ClientBase):
     _blocking = True
 
     def _setup(self) -> None:
-        # The core and the connection state; the condition wakes calls waiting
-        # for the connection and the heartbeat.
+        # The core and connection state; the condition wakes calls awaiting it and the heartbeat.
         self._lock = threading.Lock()
         self._state_changed = threading.Condition(self._lock)
         self._transport: SyncTransport | None = None
@@ -337,8 +321,7 @@ class SyncCameraClient(SyncApi, ClientBase):
             worker.stop()
         if not join:
             return
-        # Every thread ends promptly once stopped, except one blocked in user
-        # code (a handler) or in opening a connection (up to open_timeout).
+        # Threads end promptly once stopped, but in user code or in opening a connection.
         s = self._settings
         deadline = time.monotonic() + max(s.open_timeout, s.timeout)
         current = threading.current_thread()
@@ -471,16 +454,10 @@ class SyncCameraClient(SyncApi, ClientBase):
         return self._drive(flow, gated=True)
 
     def _roundtrip(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None,
-        timeout: float | None,
-        *,
-        gated: bool,
+        self, method: str, params: Mapping[str, Any] | None, timeout: float | None, *, gated: bool
     ) -> Any:
         seconds = self._timeout(timeout)
-        now = time.monotonic()
-        deadline = now + seconds
+        deadline = time.monotonic() + seconds
         with self._lock:
             if gated:
                 while self._state != READY:
@@ -527,7 +504,10 @@ class SyncCameraClient(SyncApi, ClientBase):
             for frame in frames:
                 events.extend(self._protocol.receive_text(frame))
         self._last_received = time.monotonic()
-        self._deliver(events)
+        # The notifications first, as one batch (each iterator woken once), then the replies.
+        if notes := [e for e in events if type(e) is Notification]:
+            self._dispatch(*notes)
+        self._deliver([e for e in events if type(e) is not Notification])
 
     def _lost(self, transport: SyncTransport, exc: ConnectionError) -> None:
         """The connection ``transport`` is over: fail its calls, tell the app, reconnect."""
@@ -548,8 +528,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         if reconnect:
             with self._lock:
                 self._spawn("reconnect", self._reconnect)
-        # Last: the close handshake may wait close_timeout for a server that is
-        # gone (a blackhole); the application and the reconnect need not wait.
+        # Last: the close may wait close_timeout for a gone server; nobody else need wait.
         transport.close()
 
     def _reconnect(self) -> None:
@@ -559,8 +538,7 @@ class SyncCameraClient(SyncApi, ClientBase):
             if self._closed:
                 return  # disconnect() interrupted the reconnect
             logger.warning("could not reconnect to %s: %s", self.url, exc)
-            # A connection opened by the failed attempt (say, a re-subscription
-            # was refused) is not used any more.
+            # A connection the failed attempt opened (a re-subscription refused) is dropped.
             self._abort(ConnectionError(f"reconnecting failed: {exc}"))
             with self._lock:
                 self._failure = exc
@@ -589,19 +567,18 @@ class SyncCameraClient(SyncApi, ClientBase):
         return self._running
 
     def _release_collected(self) -> None:
-        # On a thread of its own: the collection may run anywhere, even in a
-        # thread of this client holding its lock (the heartbeat's wait).
+        # Own thread: the collection may run anywhere, even where this client's lock is held.
         threading.Thread(
             target=self._shutdown, kwargs={"join": False}, name="mediamtx-sdk-release", daemon=True
         ).start()
 
     # ------------------------------------------------------------ events
 
-    def _dispatch(self, event: Notification) -> None:
+    def _dispatch(self, *events: Notification) -> None:
         with self._dispatch_lock:
-            self._observe_notification(event)
-            if self._running:
-                for key, handler, argument in self._targets(event):
+            for event in events:
+                self._observe_notification(event)
+                for key, handler, argument in self._targets(event) if self._running else ():
                     worker = self._workers.get(key)
                     if worker is None:
                         worker = _HandlerWorker(self._settings.event_buffer)
@@ -611,7 +588,7 @@ class SyncCameraClient(SyncApi, ClientBase):
                         self._workers[key] = worker
                     worker.push(handler, argument)
             for stream in self._streams:
-                stream._push(event)
+                stream._push(*events)
 
     def _forget_stream(self, stream: SyncEventStream) -> None:
         with self._dispatch_lock:
@@ -756,8 +733,7 @@ class SyncCameraClient(SyncApi, ClientBase):
         return self._settings.credential
 
 
-# The reader and the heartbeat hold the client weakly (only while acting), so a
-# client dropped while connected can be collected and released (``__del__``).
+# The reader and heartbeat hold the client weakly, so a dropped client is collected (__del__).
 
 
 def _reader(ref: weakref.ref[SyncCameraClient], transport: SyncTransport) -> None:
@@ -772,9 +748,8 @@ def _reader(ref: weakref.ref[SyncCameraClient], transport: SyncTransport) -> Non
 def _heartbeat(ref: weakref.ref[SyncCameraClient], stop: threading.Event) -> None:
     """Ping after ``heartbeat_interval`` seconds without sending or without receiving (a thread).
 
-    Not sending: the current service drops connections idle for ~10 s. Not
-    receiving: a silent server may be gone (a blackhole); a ping that gets no
-    reply within ``heartbeat_timeout`` ends the connection.
+    The service drops connections idle for ~10 s; a silent server may be gone
+    (a blackhole): a ping with no reply within ``heartbeat_timeout`` ends it.
     """
     nap = 0.0
     while (client := ref()) is not None:
