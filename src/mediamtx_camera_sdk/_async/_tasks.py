@@ -150,10 +150,3 @@ class TaskRunner:
                     entry.cancel()
                 for entry in [*tasks, *self._cleanups]:
                     await entry.done.wait()
-
-
-def trio_move_on_at(deadline: float) -> Any:
-    """``trio.move_on_at(deadline)``."""
-    import trio
-
-    return trio.move_on_at(deadline)

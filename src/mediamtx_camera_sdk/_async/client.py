@@ -53,7 +53,7 @@ from ..methods import MethodSpec
 from ..models import FileInfo, HasDevicePath, RecordingInfo
 from ..protocol import Notification, PendingCall
 from ._api import AsyncApi
-from ._tasks import TaskRunner, trio_move_on_at
+from ._tasks import TaskRunner
 from ._transport import AsyncTransport
 
 __all__ = ["CameraClient", "EventStream"]
@@ -154,7 +154,7 @@ class _HandlerWorker(HandlerQueue):
             if item is HANDLER_DROP:
                 continue
             handler, argument = item
-            try:
+            try:  # a cancellation (a BaseException on both backends) goes through
                 if is_async_callable(handler):
                     await handler(*call_args(argument))
                 else:
@@ -163,8 +163,6 @@ class _HandlerWorker(HandlerQueue):
                     )
                     if inspect.isawaitable(result):
                         await result
-            except anyio.get_cancelled_exc_class():
-                raise
             except Exception:
                 logger.exception("event handler %r raised", handler)
 
@@ -366,9 +364,7 @@ class CameraClient(AsyncApi, ClientBase):
             token = provider()
             if inspect.isawaitable(token):
                 token = await token
-        except anyio.get_cancelled_exc_class():
-            raise
-        except Exception as exc:
+        except Exception as exc:  # not a cancellation: a BaseException
             raise self._provider_failed(exc) from exc
         return token
 
@@ -442,7 +438,7 @@ class CameraClient(AsyncApi, ClientBase):
 
         The wait is the event library's own: on asyncio a future and a loop
         timer (``loop.call_at``, what ``asyncio.wait_for`` does), on trio an
-        event under ``trio.move_on_at``; both are cancelled with the caller.
+        event under a cancel scope with the deadline; both end with the caller.
         """
         loop = self._loop
         waiter = call.waiter = self._new_waiter()
@@ -461,7 +457,7 @@ class CameraClient(AsyncApi, ClientBase):
                 finally:
                     timer.cancel()
             else:
-                with trio_move_on_at(deadline):
+                with anyio.CancelScope(deadline=deadline):
                     await waiter.wait()
         except BaseException:
             if not call.done:
@@ -709,7 +705,6 @@ class CameraClient(AsyncApi, ClientBase):
 
 async def _reader(ref: weakref.ref[CameraClient], transport: AsyncTransport) -> None:
     """The connection's one reader: every reply and notification comes through here."""
-
     try:
         await transport.run(weak_deliver(ref, transport))
     except Exception as exc:
