@@ -11,6 +11,7 @@ connection after a reconnect, and the recording-status answer.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -22,13 +23,13 @@ import uuid
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Final, TypedDict, TypeVar
+from typing import Any, ClassVar, Final, Generic, TypedDict, TypeVar
 
 import attrs
 
 from . import _flows, _polling
 from ._boundary import blocks_running_loop, caller_stacklevel, is_async_callable, not_sync
-from ._events import CameraCache, EventFilter, HandlerRegistry, RecordingTracker
+from ._events import CameraCache, EventFilter, EventStreamBase, HandlerRegistry, RecordingTracker
 from ._flows import Authenticate, Backoff, Call, Emit, Flow
 from ._tls import Endpoint, resolve_endpoint, ssl_context_for
 from .config import (
@@ -62,8 +63,8 @@ __all__ = ["ClientBase"]
 
 logger = logging.getLogger("mediamtx_camera_sdk")
 T = TypeVar("T")
-_Client = TypeVar("_Client", bound="ClientBase")
-_Stream = TypeVar("_Stream")
+_Client = TypeVar("_Client", bound="ClientBase[Any]")
+_Stream = TypeVar("_Stream", bound=EventStreamBase)
 
 #: How to give a credential: added to an authentication error when none is configured.
 CREDENTIAL_HINT: Final = (
@@ -159,7 +160,7 @@ class _Hook:
     def __get__(self, client: Any, owner: type | None = None) -> Any:
         return self if client is None else client.__dict__.get(self.name)
 
-    def __set__(self, client: ClientBase, handler: Callable[..., Any] | None) -> None:
+    def __set__(self, client: ClientBase[Any], handler: Callable[..., Any] | None) -> None:
         if handler is not None:
             client._check_handler(handler, self.name)
         client.__dict__[self.name] = handler
@@ -171,8 +172,10 @@ def _misuse_guard(method: Callable[..., Any]) -> Callable[..., Any]:
     return method
 
 
-class ClientBase:
+class ClientBase(Generic[_Stream]):
     """State and decisions shared by :class:`CameraClient` and :class:`SyncCameraClient`.
+
+    ``_Stream`` is the client's event iterator (:meth:`events`).
 
     Attributes:
         on_camera_status_update: the seed's hook: called with a ``CameraInfo``
@@ -197,6 +200,10 @@ class ClientBase:
     _failure: CameraServiceError | None
     _last_sent: float
     _last_received: float
+    _stream_class: Callable[[Any, EventFilter, int, float | None], _Stream]
+    _streams: set[_Stream]
+    #: Held while events are dispatched (a lock in the sync client).
+    _dispatch_lock: contextlib.AbstractContextManager[Any]
 
     @_records_explicit_arguments
     def __init__(
@@ -629,17 +636,38 @@ class ClientBase:
             targets.extend((h, h, event) for h in self._handlers.handlers_for(method, event.params))
         return targets
 
-    def _make_stream(
+    def events(
         self,
-        cls: Callable[[Any, EventFilter, int, float | None], _Stream],
-        names: tuple[str, ...],
-        device: str | None,
-        buffer: int | None,
-        timeout: float | None,
+        *names: str,
+        device: str | None = None,
+        buffer: int | None = None,
+        timeout: float | None = None,
     ) -> _Stream:
-        """A new event iterator for :meth:`events`' arguments, checked here."""
+        """Iterate over events: ``async for event in client.events("camera_status_update")``
+        (``for`` with the sync client).
+
+        ``names`` filter by notification name, topic, SDK event or ``prefix.*``
+        pattern (none: everything); ``device`` keeps only events about that
+        camera. ``sdk.events_missed`` (after a reconnect) and
+        ``sdk.events_dropped`` (this consumer fell behind) always come through.
+        Each event has ``method``, ``params`` (raw) and ``data`` (typed, or None).
+        The loop ends when the client is disconnected, or when no event came
+        within ``timeout`` seconds (if given).
+
+        Raises:
+            InvalidParamsError: a name is not a non-empty string, or ``timeout``
+                is not a positive number.
+        """
         seconds = None if timeout is None else self._timeout(timeout)
-        return cls(self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds)
+        stream = self._stream_class(
+            self, EventFilter(names, device), buffer or self._settings.event_buffer, seconds
+        )
+        with self._dispatch_lock:
+            if self._closed:
+                stream._end()
+            else:
+                self._streams.add(stream)
+        return stream
 
     def _dispatch(self, event: Notification) -> None:
         """Give ``event`` to the caches, the handlers and the iterators: each client does."""

@@ -85,7 +85,7 @@ class DownloadPlan:
 
     @classmethod
     def make(
-        cls, client: ClientBase, kind: str, filename: str, dest: str | os.PathLike[str]
+        cls, client: ClientBase[Any], kind: str, filename: str, dest: str | os.PathLike[str]
     ) -> DownloadPlan:
         """Plan a download of ``filename`` from ``/files/{kind}/`` into ``dest``.
 

@@ -16,6 +16,7 @@ and waits for them: nothing outlives it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import os
@@ -167,12 +168,14 @@ class _HandlerWorker(HandlerQueue):
                 logger.exception("event handler %r raised", handler)
 
 
-class CameraClient(AsyncApi, ClientBase):
+class CameraClient(AsyncApi, ClientBase[EventStream]):
     """The async client of the MediaMTX Camera Service (asyncio and trio, through anyio).
 
     The constructor (:meth:`ClientBase.__init__`) takes the seed's parameters;
     every other setting is keyword-only.
     """
+
+    _stream_class = EventStream
 
     def _setup(self) -> None:
         self._transport: AsyncTransport | None = None
@@ -187,6 +190,7 @@ class CameraClient(AsyncApi, ClientBase):
         # Threads for plain-function handlers: the client's own (made in connect()).
         self._handler_limiter: Any = None
         self._streams: set[EventStream] = set()
+        self._dispatch_lock = contextlib.nullcontext()  # one thread: nothing to lock
 
     # ------------------------------------------------------------ lifecycle
 
@@ -556,34 +560,6 @@ class CameraClient(AsyncApi, ClientBase):
                 worker.push(handler, argument)
         for stream in self._streams:
             stream._push(event)
-
-    def events(
-        self,
-        *names: str,
-        device: str | None = None,
-        buffer: int | None = None,
-        timeout: float | None = None,
-    ) -> EventStream:
-        """Iterate over events: ``async for event in client.events("camera_status_update")``.
-
-        ``names`` filter by notification name, topic, SDK event or ``prefix.*``
-        pattern (none: everything); ``device`` keeps only events about that
-        camera. ``sdk.events_missed`` (after a reconnect) and
-        ``sdk.events_dropped`` (this consumer fell behind) always come through.
-        Each event has ``method``, ``params`` (raw) and ``data`` (typed, or None).
-        The loop ends when the client is disconnected, or when no event came
-        within ``timeout`` seconds (if given).
-
-        Raises:
-            InvalidParamsError: a name is not a non-empty string, or ``timeout``
-                is not a positive number.
-        """
-        stream = self._make_stream(EventStream, names, device, buffer, timeout)
-        if self._closed:
-            stream._end()
-        else:
-            self._streams.add(stream)
-        return stream
 
     # ------------------------------------------------------------ recordings and files
 

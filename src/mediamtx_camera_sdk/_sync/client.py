@@ -181,7 +181,7 @@ class _HandlerWorker(HandlerQueue):
                 )
 
 
-class SyncCameraClient(SyncApi, ClientBase):
+class SyncCameraClient(SyncApi, ClientBase[SyncEventStream]):
     """The blocking client of the MediaMTX Camera Service, for scripts and notebooks.
 
     The same constructor, methods (blocking), events, errors, settings,
@@ -196,6 +196,8 @@ class SyncCameraClient(SyncApi, ClientBase):
     """
 
     _blocking = True
+
+    _stream_class = SyncEventStream
 
     def _setup(self) -> None:
         # The core and connection state; the condition wakes calls awaiting it and the heartbeat.
@@ -593,35 +595,6 @@ class SyncCameraClient(SyncApi, ClientBase):
     def _forget_stream(self, stream: SyncEventStream) -> None:
         with self._dispatch_lock:
             self._streams.discard(stream)
-
-    def events(
-        self,
-        *names: str,
-        device: str | None = None,
-        buffer: int | None = None,
-        timeout: float | None = None,
-    ) -> SyncEventStream:
-        """Iterate over events: ``for event in client.events("camera_status_update")``.
-
-        ``names`` filter by notification name, topic, SDK event or ``prefix.*``
-        pattern (none: everything); ``device`` keeps only events about that
-        camera. ``sdk.events_missed`` (after a reconnect) and
-        ``sdk.events_dropped`` (this consumer fell behind) always come through.
-        Each event has ``method``, ``params`` (raw) and ``data`` (typed, or None).
-        The loop ends when the client is disconnected, or when no event came
-        within ``timeout`` seconds (if given).
-
-        Raises:
-            InvalidParamsError: a name is not a non-empty string, or ``timeout``
-                is not a positive number.
-        """
-        stream = self._make_stream(SyncEventStream, names, device, buffer, timeout)
-        with self._dispatch_lock:
-            if self._closed:
-                stream._end()
-            else:
-                self._streams.add(stream)
-        return stream
 
     # ------------------------------------------------------------ recordings and files
 
