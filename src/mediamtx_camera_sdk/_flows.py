@@ -6,8 +6,8 @@ result (or has the operation's exception thrown into it). The async client
 drives a flow with ``await``; the sync client drives the same flow by
 blocking. So reconnection, re-authentication, re-subscription, the resync
 after a reconnect and the backoff schedule are decided here, once, and each
-client only performs the operations. The drivers are ~15 lines each
-(``_async/client.py`` and ``_sync/client.py``); the tests drive flows with a
+client only performs the operations. The blocking driver is :func:`run`; the
+async client's is the same loop with ``await``; the tests drive flows with a
 scripted fake driver, no sockets.
 
 Operations (the driver's side of the contract):
@@ -127,6 +127,26 @@ class Emit:
 Op = Open | Close | Call | Authenticate | Reauthenticate | FetchToken | Sleep | Emit
 #: A flow: yields operations, receives their results, returns its own result.
 Flow = Generator[Op, Any, Any]
+
+
+def run(flow: Flow, perform: Callable[[Op], Any]) -> Any:
+    """Drive ``flow`` to its end by blocking: ``perform(op)`` gives each operation's result.
+
+    An operation's exception (not a ``BaseException`` such as an interrupt) is
+    thrown into the flow. The async client's driver is this loop with ``await``.
+    """
+    value: Any = None
+    error: Exception | None = None
+    while True:
+        try:
+            op = flow.throw(error) if error is not None else flow.send(value)
+        except StopIteration as stop:
+            return stop.value
+        try:
+            value, error = perform(op), None
+        except Exception as exc:
+            value, error = None, exc
+
 
 #: Names of the events the SDK itself emits (besides the server's notifications).
 EVENT_CONNECTION_LOST: Final = "sdk.connection_lost"

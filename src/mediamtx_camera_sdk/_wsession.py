@@ -45,6 +45,7 @@ class Session:
         self.local_close = False
         self.failure: str | None = None  # why we failed the connection, if we did
         self._parts: list[bytes] | None = None  # a fragmented message being assembled
+        self._answers: list[bytes] = []  # what the protocol wrote while reading (pong, close)
         self._text = False
         request = self.ws.connect()
         request.headers["User-Agent"] = user_agent
@@ -69,8 +70,13 @@ class Session:
 
     def outgoing(self) -> tuple[bytes, bool]:
         """The bytes to write now, and whether to half-close the stream after them."""
-        chunks = self.ws.data_to_send()
+        chunks, self._answers = self._answers + self.ws.data_to_send(), []
         return b"".join(chunks), b"" in chunks
+
+    @property
+    def answers_due(self) -> bool:
+        """Whether reading made the protocol write something (a pong, a close echo)."""
+        return bool(self._answers)
 
     def close(self) -> None:
         """Start the close handshake (1000) from this side."""
@@ -81,7 +87,9 @@ class Session:
     def feed(self, data: bytes) -> list[str | bytes]:
         """Bytes read from the network -> the messages they complete."""
         self.ws.receive_data(data)
-        return self._messages()
+        messages = self._messages()
+        self._answers += self.ws.data_to_send()
+        return messages
 
     def feed_eof(self) -> None:
         if self.ws.state is not State.CLOSED:

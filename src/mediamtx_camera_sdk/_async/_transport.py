@@ -239,7 +239,8 @@ class AnyioTransport(AsyncTransport):
                 session.feed_eof()
                 return
             messages = session.feed(data)
-            self._wakeup.set()  # the protocol may have an answer to write (pong, close)
+            if session.answers_due:  # a pong, a close echo: the writer's job
+                self._wakeup.set()
             if messages:
                 try:
                     deliver(messages)

@@ -307,19 +307,9 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
 
     # ------------------------------------------------------------ the driver
 
-    async def _drive(self, flow: Flow, gated: bool = False) -> Any:
+    def _drive(self, flow: Flow, gated: bool = False) -> Awaitable[Any]:
         """Run a shared flow, performing each operation it yields (see ``_flows``)."""
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                op = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
-            try:
-                value, error = await self._perform(op, gated), None
-            except Exception as exc:
-                value, error = None, exc
+        return _run(flow, partial(self._perform, gated=gated))
 
     async def _perform(self, op: _flows.Op, gated: bool) -> Any:
         if type(op) is Call:
@@ -713,25 +703,31 @@ async def _heartbeat(ref: weakref.ref[CameraClient]) -> None:
         nap = 0.0
 
 
-async def _poll(ref: weakref.ref[CameraClient], flow: Flow) -> None:
-    """The camera-list poller (``poll_interval``): drives its flow, holding the client per step."""
+async def _run(flow: Flow, perform: Callable[[_flows.Op], Awaitable[Any]]) -> Any:
+    """``_flows.run`` with ``await``: drive ``flow``, ``await perform(op)`` for each operation."""
     value: Any = None
-    error: BaseException | None = None
+    error: Exception | None = None
     while True:
         try:
             op = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration:
-            return
-        value = error = None
+        except StopIteration as stop:
+            return stop.value
+        try:
+            value, error = await perform(op), None
+        except Exception as exc:
+            value, error = None, exc
+
+
+async def _poll(ref: weakref.ref[CameraClient], flow: Flow) -> None:
+    """The camera-list poller (``poll_interval``): drives its flow, holding the client per step."""
+
+    async def perform(op: _flows.Op) -> Any:
         if type(op) is Sleep:
             await anyio.sleep(op.seconds)
-            continue
+            return None
         client = ref()
         if client is None:
-            flow.close()
-            return
-        try:
-            value = await client._perform(op, True)
-        except Exception as exc:
-            error = exc
-        del client
+            raise ClientClosedError("the client was collected")  # the flow ends
+        return await client._perform(op, True)
+
+    await _run(flow, perform)

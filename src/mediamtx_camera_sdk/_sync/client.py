@@ -354,17 +354,7 @@ class SyncCameraClient(SyncApi, ClientBase[SyncEventStream]):
 
     def _drive(self, flow: Flow, gated: bool = False) -> Any:
         """Run a shared flow, performing each operation it yields (see ``_flows``)."""
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                op = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
-            try:
-                value, error = _OPERATIONS[type(op)](self, op, gated), None
-            except Exception as exc:
-                value, error = None, exc
+        return _flows.run(flow, lambda op: _OPERATIONS[type(op)](self, op, gated))
 
     def _op_open(self, op: Open, gated: bool) -> None:
         transport = SyncTransport.connect(self._endpoint, **self._transport_options())
@@ -742,27 +732,18 @@ def _heartbeat(ref: weakref.ref[SyncCameraClient], stop: threading.Event) -> Non
 
 def _poll(ref: weakref.ref[SyncCameraClient], flow: Flow, stop: threading.Event) -> None:
     """The camera-list poller (``poll_interval``): drives its flow, holding the client per step."""
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            op = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration:
-            return
-        value = error = None
+
+    def perform(op: _flows.Op) -> Any:
         if type(op) is Sleep:
             if stop.wait(op.seconds):
-                error = ClientClosedError("the client was disconnected")
-            continue
+                raise ClientClosedError("the client was disconnected")
+            return None
         client = ref()
         if client is None:
-            flow.close()
-            return
-        try:
-            value = _OPERATIONS[type(op)](client, op, True)
-        except Exception as exc:
-            error = exc
-        del client
+            raise ClientClosedError("the client was collected")  # the flow ends
+        return _OPERATIONS[type(op)](client, op, True)
+
+    _flows.run(flow, perform)
 
 
 #: Flow operation -> how this client performs it (see ``_flows``).
