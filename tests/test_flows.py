@@ -21,20 +21,57 @@ from mediamtx_camera_sdk.errors import (
 
 
 def drive(flow: F.Flow, perform: Callable[[F.Op], Any]) -> tuple[Any, list[F.Op]]:
-    """Run a flow to the end, recording every operation it asked for."""
+    """Run a flow to the end with the blocking driver, recording every operation it asked for."""
     log: list[F.Op] = []
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            op = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration as stop:
-            return stop.value, log
+
+    def recorded(op: F.Op) -> Any:
         log.append(op)
+        return perform(op)
+
+    return F.run(flow, recorded), log
+
+
+def test_the_driver_throws_an_operations_exception_into_the_flow() -> None:
+    seen: list[object] = []
+
+    def flow() -> F.Flow:
         try:
-            value, error = perform(op), None
-        except Exception as exc:
-            value, error = None, exc
+            yield F.Sleep(1.0)
+        except ConnectionError as exc:
+            seen.append(exc)
+        return (yield F.Sleep(2.0))
+
+    def perform(op: F.Op) -> Any:
+        assert isinstance(op, F.Sleep)
+        if op.seconds == 1.0:
+            raise ConnectionError("gone")
+        return "second"
+
+    assert F.run(flow(), perform) == "second"
+    assert [str(e) for e in seen] == ["gone"]
+
+
+def test_the_driver_lets_an_interrupt_through_without_throwing_it_into_the_flow() -> None:
+    closed: list[bool] = []
+
+    def flow() -> F.Flow:
+        try:
+            yield F.Sleep(1.0)
+        except KeyboardInterrupt:  # pragma: no cover - the driver must not throw it in
+            closed.append(False)
+            raise
+        finally:
+            closed.append(True)
+
+    def interrupted(op: F.Op) -> Any:
+        raise KeyboardInterrupt
+
+    running = flow()
+    with pytest.raises(KeyboardInterrupt):
+        F.run(running, interrupted)
+    assert closed == []  # still suspended at its yield: the interrupt went past it
+    running.close()
+    assert closed == [True]
 
 
 def no_restore() -> F.Flow:
