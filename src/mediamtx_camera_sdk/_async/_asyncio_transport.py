@@ -1,6 +1,6 @@
 """The transport on asyncio's own protocol API (``loop.create_connection``).
 
-asyncio calls :meth:`_Protocol.data_received` with every network read; that
+asyncio calls :meth:`AsyncioTransport.data_received` with every network read; that
 callback is the connection's one reader: it feeds the bytes to the
 ``websockets`` protocol and hands the completed messages to the client at
 once, so a reply reaches its waiting caller without a trip through a reader
@@ -26,26 +26,8 @@ from ._transport import AsyncTransport, Deliver
 __all__ = ["AsyncioTransport"]
 
 
-class _Protocol(asyncio.Protocol):
-    """asyncio's callbacks, forwarded to the transport."""
-
-    def __init__(self, owner: AsyncioTransport) -> None:
-        self.owner = owner
-
-    def data_received(self, data: bytes) -> None:
-        self.owner._on_data(data)
-
-    def eof_received(self) -> bool:
-        self.owner.session.feed_eof()
-        self.owner._flush()
-        return False  # close the transport
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.owner._on_lost(exc)
-
-
-class AsyncioTransport(AsyncTransport):
-    """See the module docstring."""
+class AsyncioTransport(AsyncTransport, asyncio.Protocol):
+    """See the module docstring; asyncio calls its protocol methods (``data_received`` ...)."""
 
     def __init__(self, session: Session, close_timeout: float) -> None:
         self.session = session
@@ -72,7 +54,7 @@ class AsyncioTransport(AsyncTransport):
         loop = asyncio.get_running_loop()
         try:
             transport, _ = await loop.create_connection(
-                lambda: _Protocol(self),
+                lambda: self,
                 endpoint.host,
                 endpoint.port,
                 ssl=context,
@@ -98,7 +80,7 @@ class AsyncioTransport(AsyncTransport):
 
     # -- asyncio's callbacks --------------------------------------------------
 
-    def _on_data(self, data: bytes) -> None:
+    def data_received(self, data: bytes) -> None:
         session = self.session
         messages = session.feed(data)
         self._flush()  # the protocol's answers (pong, close echo)
@@ -120,7 +102,12 @@ class AsyncioTransport(AsyncTransport):
             self._ending = True
             self._loop.call_later(self._close_timeout, self._abort)
 
-    def _on_lost(self, exc: Exception | None) -> None:
+    def eof_received(self) -> bool:
+        self.session.feed_eof()
+        self._flush()
+        return False  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
         if exc is not None and self._cause is None:
             self._cause = exc
         self.session.feed_eof()
