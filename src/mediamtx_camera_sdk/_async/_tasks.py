@@ -65,11 +65,14 @@ class TaskRunner:
             self.loop = asyncio.get_running_loop()
             self._call_soon: Callable[..., Any] = self.loop.call_soon_threadsafe
             self.new_event: Callable[[], Any] = asyncio.Event
+            #: A cancel scope with a ``deadline``: the backend's own (anyio's wraps trio's).
+            self.deadline_scope: Callable[..., Any] = anyio.CancelScope
         else:
             import trio
 
             self._call_soon = trio.lowlevel.current_trio_token().run_sync_soon
             self.new_event = trio.Event
+            self.deadline_scope = trio.CancelScope
         self._tasks: set[_Entry] = set()
         self._cleanups: set[_Entry] = set()
         self._closed = False

@@ -182,6 +182,7 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
         self._tasks: TaskRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # None on trio
         self._new_waiter: Callable[[], Any] = _Reply
+        self._deadline_scope: Callable[..., Any] = anyio.CancelScope  # trio's own on trio
         self._state_changed: anyio.Event | None = None
         self._reauth_lock = anyio.Lock()  # one re-authentication at a time
         self._connecting: anyio.Event | None = None  # set when a connect() ends
@@ -238,6 +239,7 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
             self._handler_limiter = anyio.CapacityLimiter(HANDLER_THREADS)
         tasks = self._tasks = TaskRunner()
         self._loop = tasks.loop
+        self._deadline_scope = tasks.deadline_scope
         self._new_waiter = (
             tasks.new_event if tasks.loop is None else partial(_Reply, loop=tasks.loop)
         )
@@ -435,8 +437,9 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
         """Send a registered call and wait for its end, at most until ``deadline``.
 
         The wait is the event library's own: on asyncio a future and a loop
-        timer (``loop.call_at``, what ``asyncio.wait_for`` does), on trio an
-        event under a cancel scope with the deadline; both end with the caller.
+        timer (``loop.call_at``, what ``asyncio.wait_for`` does), on trio a
+X
+        scope would wrap it, twice per call); both end with the caller.
         """
         loop = self._loop
         waiter = call.waiter = self._new_waiter()
@@ -455,7 +458,7 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
                 finally:
                     timer.cancel()
             else:
-                with anyio.CancelScope(deadline=deadline):
+                with self._deadline_scope(deadline=deadline):
                     await waiter.wait()
         except BaseException:
             if not call.done:
