@@ -438,8 +438,8 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
 
         The wait is the event library's own: on asyncio a future and a loop
         timer (``loop.call_at``, what ``asyncio.wait_for`` does), on trio a
-X
-        scope would wrap it, twice per call); both end with the caller.
+        ``trio.Event`` under trio's own ``CancelScope`` at the deadline (anyio's
+        scope wraps one and builds two per call); both end with the caller.
         """
         loop = self._loop
         waiter = call.waiter = self._new_waiter()
