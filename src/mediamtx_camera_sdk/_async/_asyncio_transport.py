@@ -21,7 +21,7 @@ from websockets.protocol import State
 
 from .._tls import connect_error, handshake_failed
 from .._wsession import Session
-from ._transport import AsyncTransport, Deliver
+from ._transport import AsyncTransport
 
 __all__ = ["AsyncioTransport"]
 
@@ -30,18 +30,13 @@ class AsyncioTransport(AsyncTransport, asyncio.Protocol):
     """See the module docstring; asyncio calls its protocol methods (``data_received`` ...)."""
 
     def __init__(self, session: Session, close_timeout: float) -> None:
-        self.session = session
-        self._close_timeout = close_timeout
-        loop = asyncio.get_running_loop()
+        super().__init__(session, close_timeout)
+        self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         # anyio events, not loop futures under asyncio.shield: a cancel scope
         # (open_timeout, close_timeout) must be able to end these waits.
         self._opened = anyio.Event()
         self._done = anyio.Event()
-        self._cause: BaseException | None = None
-        self._deliver: Deliver | None = None
-        self._early: list[str | bytes] = []
-        self._loop = loop
         self._flush_scheduled = False
         self._ending = False
 
@@ -51,9 +46,8 @@ class AsyncioTransport(AsyncTransport, asyncio.Protocol):
     ) -> AsyncioTransport:
         self = cls(session, close_timeout)
         endpoint = session.endpoint
-        loop = asyncio.get_running_loop()
         try:
-            transport, _ = await loop.create_connection(
+            transport, _ = await self._loop.create_connection(
                 lambda: self,
                 endpoint.host,
                 endpoint.port,
@@ -62,7 +56,6 @@ class AsyncioTransport(AsyncTransport, asyncio.Protocol):
             )
         except (OSError, ssl.SSLError) as exc:
             raise connect_error(exc, endpoint) from exc
-        self._transport = transport
         try:
             self._flush()  # the handshake request
             await self._opened.wait()
@@ -74,29 +67,20 @@ class AsyncioTransport(AsyncTransport, asyncio.Protocol):
             transport.abort()
             raise error from session.ws.handshake_exc
         if self._done.is_set():
-            transport.abort()
             raise handshake_failed(endpoint, "the connection was lost") from self._cause
         return self
 
     # -- asyncio's callbacks --------------------------------------------------
 
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
     def data_received(self, data: bytes) -> None:
+        self._received(data)
         session = self.session
-        messages = session.feed(data)
-        self._flush()  # the protocol's answers (pong, close echo)
         if session.ws.state is not State.CONNECTING:
             self._opened.set()
-        if messages:
-            if self._deliver is None:
-                self._early += messages
-            else:
-                try:
-                    self._deliver(messages)
-                except Exception as exc:  # a bug above: drop the connection, loudly
-                    self._cause = exc
-                    self._abort()
-                    raise
-        if session.finished and self._transport is not None and not self._ending:
+        if session.finished and not self._ending:
             # Closing: the server ends TCP next; a server that does not is
             # dropped after close_timeout (RFC 6455 section 7.1.1).
             self._ending = True
@@ -114,49 +98,28 @@ class AsyncioTransport(AsyncTransport, asyncio.Protocol):
         self._opened.set()
         self._done.set()
 
-    # -- the surface -----------------------------------------------------------
+    # -- what AsyncTransport asks of it ---------------------------------------
+
+    def _write_soon(self) -> None:
+        # Frames sent in one loop iteration go out in one write (a system call
+        # per frame would cost more than everything else a call does).
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
+        self._flush_scheduled = False
         data, _ = self.session.outgoing()
         transport = self._transport
         if data and transport is not None and not transport.is_closing():
             transport.write(data)
 
+    async def _read(self) -> None:
+        await self._done.wait()
+
+    async def _ended(self) -> None:
+        await self._done.wait()
+
     def _abort(self) -> None:
         if self._transport is not None:
             self._transport.abort()
-
-    def send(self, text: str) -> None:
-        self.session.queue_text(text)
-        # Frames sent in one loop iteration go out in one write (a system call
-        # per frame would cost more than everything else a call does).
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self._scheduled_flush)
-
-    def _scheduled_flush(self) -> None:
-        self._flush_scheduled = False
-        self._flush()
-
-    async def run(self, deliver: Deliver) -> None:
-        self._deliver = deliver
-        if self._early:
-            early, self._early = self._early, []
-            deliver(early)
-        try:
-            await self._done.wait()
-        finally:
-            self._deliver = None
-            if not self._done.is_set():  # cancelled: nobody reads this connection any more
-                self._abort()
-        raise self.session.closed_error(self._cause)
-
-    async def aclose(self) -> None:
-        if not self.session.local_close:
-            self.session.close()
-            self._flush()
-        try:
-            with anyio.move_on_after(self._close_timeout):
-                await self._done.wait()
-        finally:
-            self._abort()

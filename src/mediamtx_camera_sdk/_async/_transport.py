@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import ClassVar, Final
 
 import anyio
 import anyio.abc
@@ -77,9 +77,18 @@ def running_on_asyncio() -> bool:
 
 
 class AsyncTransport:
-    """A WebSocket connection that moves text messages; see the module docstring."""
+    """A WebSocket connection that moves text messages; see the module docstring.
 
-    session: Session
+    What both transports share: the session, what one network read does
+    (:meth:`_received`) and the close; a subclass moves the bytes.
+    """
+
+    def __init__(self, session: Session, close_timeout: float) -> None:
+        self.session = session
+        self._close_timeout = close_timeout
+        self._cause: BaseException | None = None  # the error that ended the connection
+        self._deliver: Deliver | None = None  # set by run(); messages wait for it
+        self._early: list[str | bytes] = []
 
     @classmethod
     async def connect(
@@ -129,22 +138,60 @@ class AsyncTransport:
         """Whether the connection is closing or over (nothing more can be sent)."""
         return not self.session.open
 
-    # The surface both transports implement, as the module docstring says.
-
-    @classmethod
-    async def _open(
-        cls, session: Session, context: ssl.SSLContext | None, close_timeout: float
-    ) -> AsyncTransport:
-        raise NotImplementedError
-
     def send(self, text: str) -> None:
-        raise NotImplementedError
+        self.session.queue_text(text)
+        self._write_soon()
+
+    def _received(self, data: bytes) -> None:
+        """One network read: the protocol's answers go out, its messages to ``deliver``."""
+        session = self.session
+        messages = session.feed(data)
+        if session.answers_due:  # a pong, a close echo
+            self._write_soon()
+        if messages:
+            if self._deliver is None:
+                self._early += messages  # before run(), in the handshake's read
+            else:
+                self._hand_on(messages)
+
+    def _hand_on(self, messages: list[str | bytes]) -> None:
+        try:
+            self._deliver(messages)  # type: ignore[misc]
+        except Exception as exc:  # a bug above: the connection ends here, with it as the cause
+            self._cause = exc
+            self.session.feed_eof()
+            self._abort()
 
     async def run(self, deliver: Deliver) -> None:
-        raise NotImplementedError
+        self._deliver = deliver
+        try:
+            if self._early:
+                early, self._early = self._early, []
+                self._hand_on(early)
+            await self._read()
+        finally:
+            self._deliver = None
+            self._abort()  # a cancelled reader: nobody reads this connection any more
+        raise self.session.closed_error(self._cause)
 
     async def aclose(self) -> None:
-        raise NotImplementedError
+        with anyio.CancelScope(shield=True):
+            if not self.session.local_close:
+                self.session.close()
+                self._write_soon()
+            with anyio.move_on_after(self._close_timeout):
+                await self._ended()
+            self._abort()
+
+    # What each transport provides: _open() (the connection, up to the
+    # handshake's end); _write_soon() (write what the session has queued, soon,
+    # in order, whole); _read() (read until the connection ends); _ended() (wait
+    # for that end); _abort() (drop the socket, at once, from anywhere).
+    _open: ClassVar[Callable[..., Awaitable[AsyncTransport]]]
+    _write_soon: Callable[[], None]
+    _read: Callable[[], Awaitable[None]]
+    _ended: Callable[[], Awaitable[None]]
+    _abort: Callable[[], None]
 
 
 class AnyioTransport(AsyncTransport):
@@ -153,14 +200,12 @@ class AnyioTransport(AsyncTransport):
     def __init__(
         self, stream: anyio.abc.ByteStream, session: Session, close_timeout: float
     ) -> None:
-        self.session = session
+        super().__init__(session, close_timeout)
         self._stream = stream
-        self._close_timeout = close_timeout
         self._wakeup = anyio.Event()
-        self._cause: BaseException | None = None
+        self._scope = anyio.CancelScope()  # the reader's and writer's; _abort() cancels it
+        self._reading = False
         self._finished = anyio.Event()
-        self._running = False
-        self._early: list[str | bytes] = []
 
     @classmethod
     async def _open(
@@ -183,78 +228,56 @@ class AnyioTransport(AsyncTransport):
                 )
         except STREAM_ERRORS as exc:
             raise connect_error(exc, endpoint) from exc
+        self = cls(stream, session, close_timeout)
         try:
-            data, _ = session.outgoing()
-            await stream.send(data)
-            early: list[str | bytes] = []
-            while session.ws.state is State.CONNECTING:
-                try:
-                    early += session.feed(await stream.receive(_READ_SIZE))
-                except anyio.EndOfStream:  # noqa: PERF203 - once, at the end
-                    session.feed_eof()
-        except STREAM_ERRORS as exc:
+            await stream.send(session.outgoing()[0])
+            while session.ws.state is State.CONNECTING and await self._read_once():
+                pass
+        except BaseException as exc:
             await anyio.aclose_forcefully(stream)
-            detail = str(exc) or type(exc).__name__
-            raise handshake_failed(endpoint, f"the connection was lost ({detail})") from exc
-        except BaseException:
-            await anyio.aclose_forcefully(stream)
+            if isinstance(exc, STREAM_ERRORS):
+                detail = str(exc) or type(exc).__name__
+                raise handshake_failed(endpoint, f"the connection was lost ({detail})") from exc
             raise
         error = session.handshake_error()
         if error is not None:
             await anyio.aclose_forcefully(stream)
             raise error from session.ws.handshake_exc
-        transport = cls(stream, session, close_timeout)
-        transport._early = early
-        transport._wakeup.set()  # answers to frames that came with the handshake
-        return transport
+        return self
 
-    def send(self, text: str) -> None:
-        self.session.queue_text(text)
+    def _write_soon(self) -> None:
         self._wakeup.set()
 
-    async def run(self, deliver: Deliver) -> None:
-        self._running = True
+    async def _read_once(self) -> bool:
+        """One read fed to the session; False once the stream has ended."""
         try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(self._write_loop)
-                if self._early:
-                    deliver(self._early)
-                    self._early = []
-                await self._read_loop(deliver)
-                group.cancel_scope.cancel()
+            data = await self._stream.receive(_READ_SIZE)
+        except STREAM_ERRORS as exc:
+            if not isinstance(exc, anyio.EndOfStream) and self._cause is None:
+                self._cause = exc
+            self.session.feed_eof()
+            return False
+        self._received(data)
+        return True
+
+    async def _read(self) -> None:
+        self._reading = True
+        try:
+            with self._scope:
+                async with anyio.create_task_group() as group:
+                    group.start_soon(self._write_loop)
+                    ws = self.session.ws
+                    while not self.session.finished and await self._read_once():
+                        pass
+                    # Closing: the server ends TCP next (RFC 6455 section 7.1.1).
+                    with anyio.move_on_after(self._close_timeout):
+                        while ws.state is not State.CLOSED and await self._read_once():
+                            pass
+                    group.cancel_scope.cancel()
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.aclose_forcefully(self._stream)
             self._finished.set()
-        raise self.session.closed_error(self._cause)
-
-    async def _read_loop(self, deliver: Deliver) -> None:
-        session = self.session
-        while not session.finished:
-            try:
-                data = await self._stream.receive(_READ_SIZE)
-            except STREAM_ERRORS as exc:
-                if not isinstance(exc, anyio.EndOfStream) and self._cause is None:
-                    self._cause = exc
-                session.feed_eof()
-                return
-            messages = session.feed(data)
-            if session.answers_due:  # a pong, a close echo: the writer's job
-                self._wakeup.set()
-            if messages:
-                try:
-                    deliver(messages)
-                except Exception as exc:  # a bug above: drop the connection, say why
-                    self._cause = exc
-                    session.close()
-                    return
-        # Closing: the server ends the TCP stream next (RFC 6455 section 7.1.1).
-        with anyio.move_on_after(self._close_timeout):
-            while True:
-                try:
-                    await self._stream.receive(_READ_SIZE)
-                except STREAM_ERRORS:  # noqa: PERF203 - once, at the end
-                    return
 
     async def _write_loop(self) -> None:
         """The one writer: whatever the protocol has queued, in order, whole."""
@@ -271,16 +294,17 @@ class AnyioTransport(AsyncTransport):
             # The reader is woken by the closed stream and reports the loss.
             await anyio.aclose_forcefully(self._stream)
 
-    async def aclose(self) -> None:
-        with anyio.CancelScope(shield=True):
-            if not self.session.local_close:
-                self.session.close()
-                self._wakeup.set()
-            with anyio.move_on_after(self._close_timeout):
-                if self._running:
-                    await self._finished.wait()
-                else:
-                    with contextlib.suppress(*STREAM_ERRORS):
-                        await self._stream.send(self.session.outgoing()[0])
-            await anyio.aclose_forcefully(self._stream)
-            self._finished.set()
+    async def _ended(self) -> None:
+        if self._reading:  # the reader sees the end
+            await self._finished.wait()
+            return
+        try:  # nobody reads: the close frame is written here
+            if data := self.session.outgoing()[0]:
+                with contextlib.suppress(*STREAM_ERRORS):
+                    await self._stream.send(data)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.aclose_forcefully(self._stream)
+
+    def _abort(self) -> None:
+        self._scope.cancel()
