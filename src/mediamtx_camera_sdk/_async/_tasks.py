@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -55,8 +56,21 @@ class _Entry:
             self.scope.cancel()
 
 
+class _Reply(asyncio.Future[None]):
+    """A call's waiter on asyncio: a future that the reader, or the call's timer, sets."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        if not self.done():
+            self.set_result(None)
+
+
 class TaskRunner:
-    """Starts and stops a client's background tasks; create it inside the event loop."""
+    """Starts and stops a client's background tasks, and makes its calls' waits.
+
+    Create it inside the event loop; the backend's own primitives are chosen here.
+    """
 
     def __init__(self) -> None:
         #: The asyncio event loop, or None on trio.
@@ -64,21 +78,38 @@ class TaskRunner:
         if running_on_asyncio():
             self.loop = asyncio.get_running_loop()
             self._call_soon: Callable[..., Any] = self.loop.call_soon_threadsafe
-            self.new_event: Callable[[], Any] = asyncio.Event
-            #: A cancel scope with a ``deadline``: the backend's own (anyio's wraps trio's).
-            self.deadline_scope: Callable[..., Any] = anyio.CancelScope
+            self._new_event: Callable[[], Any] = asyncio.Event
+            #: A call's waiter: whoever ends the call calls its ``set()``; see :meth:`wait`.
+            self.new_waiter: Callable[[], Any] = partial(_Reply, loop=self.loop)
         else:
             import trio
 
             self._call_soon = trio.lowlevel.current_trio_token().run_sync_soon
-            self.new_event = trio.Event
-            self.deadline_scope = trio.CancelScope
+            self._new_event = self.new_waiter = trio.Event
+            self._trio_scope = trio.CancelScope
         self._tasks: set[_Entry] = set()
         self._cleanups: set[_Entry] = set()
         self._closed = False
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    async def wait(self, waiter: Any, deadline: float) -> None:
+        """Wait until ``waiter`` is set or ``deadline`` (``anyio.current_time()``) has come.
+
+        The event library's own timeout: on asyncio a loop timer that sets the
+        future (what ``asyncio.wait_for`` does), on trio trio's ``CancelScope``
+        (anyio's wraps one, and builds two per call). Ends with the caller.
+        """
+        if self.loop is None:
+            with self._trio_scope(deadline=deadline):
+                await waiter.wait()
+            return
+        timer = self.loop.call_at(deadline, waiter.set)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
 
     def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run ``func(*args)`` in the background until it returns or :meth:`aclose`."""
@@ -106,7 +137,7 @@ class TaskRunner:
     def _spawn(
         self, group: set[_Entry], func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]
     ) -> None:
-        entry = _Entry(self.new_event())
+        entry = _Entry(self._new_event())
         group.add(entry)
         name = getattr(func, "__qualname__", repr(func))
         if self.loop is not None:

@@ -15,7 +15,6 @@ and waits for them: nothing outlives it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import logging
@@ -117,16 +116,6 @@ class EventStream(EventStreamBase):
         await self.aclose()
 
 
-class _Reply(asyncio.Future[None]):
-    """A call's waiter on asyncio: a future that the reader, or the call's timer, sets."""
-
-    __slots__ = ()
-
-    def set(self) -> None:
-        if not self.done():
-            self.set_result(None)
-
-
 class _HandlerWorker(HandlerQueue):
     """Runs one handler's events in order, off the reader (a slow handler delays only itself).
 
@@ -180,9 +169,6 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
     def _setup(self) -> None:
         self._transport: AsyncTransport | None = None
         self._tasks: TaskRunner | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None  # None on trio
-        self._new_waiter: Callable[[], Any] = _Reply
-        self._deadline_scope: Callable[..., Any] = anyio.CancelScope  # trio's own on trio
         self._state_changed: anyio.Event | None = None
         self._reauth_lock = anyio.Lock()  # one re-authentication at a time
         self._connecting: anyio.Event | None = None  # set when a connect() ends
@@ -238,11 +224,6 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
         if self._handler_limiter is None:
             self._handler_limiter = anyio.CapacityLimiter(HANDLER_THREADS)
         tasks = self._tasks = TaskRunner()
-        self._loop = tasks.loop
-        self._deadline_scope = tasks.deadline_scope
-        self._new_waiter = (
-            tasks.new_event if tasks.loop is None else partial(_Reply, loop=tasks.loop)
-        )
         connecting = self._connecting = anyio.Event()
         self._connect_error = None
         self._set_state(CONNECTING)
@@ -434,16 +415,12 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
         return await self._await_call(call, deadline)
 
     async def _await_call(self, call: PendingCall, deadline: float) -> Any:
-        """Send a registered call and wait for its end, at most until ``deadline``.
-
-        The wait is the event library's own: on asyncio a future and a loop
-        timer (``loop.call_at``, what ``asyncio.wait_for`` does), on trio a
-        ``trio.Event`` under trio's own ``CancelScope`` at the deadline (anyio's
-        scope wraps one and builds two per call); both end with the caller.
-        """
-        loop = self._loop
-        waiter = call.waiter = self._new_waiter()
-        transport = self._transport
+        """Send a registered call and wait for its end, at most until ``deadline``."""
+        tasks, transport = self._tasks, self._transport
+        if tasks is None:  # pragma: no cover - the core refuses calls once disconnected
+            self._protocol.cancel(call)
+            raise ClientClosedError("the client was disconnected", method=call.method)
+        waiter = call.waiter = tasks.new_waiter()
         try:
             if transport is not None:
                 try:
@@ -451,15 +428,7 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
                 except ConnectionError as exc:
                     self._lost(transport, exc)
                 self._last_sent = time.monotonic()
-            if loop is not None:
-                timer = loop.call_at(deadline, waiter.set)
-                try:
-                    await waiter
-                finally:
-                    timer.cancel()
-            else:
-                with self._deadline_scope(deadline=deadline):
-                    await waiter.wait()
+            await tasks.wait(waiter, deadline)
         except BaseException:
             if not call.done:
                 self._protocol.cancel(call)
