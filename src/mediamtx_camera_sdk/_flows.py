@@ -193,20 +193,26 @@ def retries_left(settings: Settings, failures: int) -> bool:
     return failures <= settings.max_retries
 
 
+def credential_flow(settings: Settings) -> Flow:
+    """The credential to present now (None: the client has none).
+
+    The token provider, when set, is asked for a fresh token every time (on
+    every connect and reconnect, when a token expired, for every download).
+    """
+    if settings.token_provider is None:
+        return settings.credential
+    token = yield FetchToken()
+    if not isinstance(token, str) or not token.strip():
+        raise AuthenticationError("the token provider returned no token", method="authenticate")
+    return token
+
+
 def authenticate_flow(settings: Settings, *, timeout: float | None = None) -> Flow:
     """Authenticate the fresh connection, if the client has credentials.
 
-    The token provider, when set, is asked for a fresh token every time (on
-    every connect and reconnect, and when a token expired). Returns the raw
-    authenticate result, or None when the client has no credentials.
+    Returns the raw authenticate result, or None when the client has no credentials.
     """
-    token: str | None
-    if settings.token_provider is not None:
-        token = yield FetchToken()
-        if not isinstance(token, str) or not token.strip():
-            raise AuthenticationError("the token provider returned no token", method="authenticate")
-    else:
-        token = settings.credential
+    token = yield from credential_flow(settings)
     if token is None:
         return None
     return (yield Authenticate(token, settings.auth_type, timeout or settings.timeout))

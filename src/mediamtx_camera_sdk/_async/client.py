@@ -632,13 +632,8 @@ class CameraClient(AsyncApi, ClientBase[EventStream]):
         progress: Callable[[int, int | None], Any] | None,
     ) -> str:
         plan = DownloadPlan.make(self, kind, filename, dest)
-        token = await self._current_credential()
+        token = await self._drive(_flows.credential_flow(self._settings))
         return await astream_to_file(plan, token, self._settings.timeout, progress)
-
-    async def _current_credential(self) -> str | None:
-        if self._settings.token_provider is not None:
-            return await self._fetch_token()
-        return self._settings.credential
 
 
 # The reader and the heartbeat hold the client weakly (only while acting), so a

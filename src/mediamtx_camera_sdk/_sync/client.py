@@ -687,13 +687,8 @@ class SyncCameraClient(SyncApi, ClientBase[SyncEventStream]):
         progress: Callable[[int, int | None], Any] | None,
     ) -> str:
         plan = DownloadPlan.make(self, kind, filename, dest)
-        token = self._current_credential()
+        token = self._drive(_flows.credential_flow(self._settings))
         return stream_to_file(plan, token, self._settings.timeout, progress)
-
-    def _current_credential(self) -> str | None:
-        if self._settings.token_provider is not None:
-            return self._fetch_token()
-        return self._settings.credential
 
 
 # The reader and heartbeat hold the client weakly, so a dropped client is collected (__del__).
